@@ -1,0 +1,49 @@
+"""Where things live: the repository, build output and the download cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+CACHE_ENV = "ESP8266_QEMU_CACHE"
+BUILD_ENV = "ESP8266_QEMU_BUILD"
+
+
+def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Download cache: option, else $ESP8266_QEMU_CACHE, else ~/.cache/esp8266-qemu."""
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "esp8266-qemu"
+
+
+def build_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Build output: option, else $ESP8266_QEMU_BUILD, else <repo>/build."""
+    if override:
+        return Path(override).expanduser().resolve()
+    env = os.environ.get(BUILD_ENV)
+    return Path(env).expanduser().resolve() if env else REPO_ROOT / "build"
+
+
+def src_dir(build: Path | None = None) -> Path:
+    """Unpacked and patched third-party trees."""
+    return (build or build_dir()) / "src"
+
+
+def qemu_build_dir(build: Path | None = None) -> Path:
+    return (build or build_dir()) / "qemu"
+
+
+def qemu_binary(build: Path | None = None) -> Path:
+    """The emulator that `invoke qemu` builds."""
+    return qemu_build_dir(build) / "qemu-system-xtensa"
+
+
+def reports_dir(build: Path | None = None) -> Path:
+    return (build or build_dir()) / "reports"

@@ -1,0 +1,357 @@
+"""Fetch, verify, unpack and patch the pinned sources (MicroPython, lwIP, QEMU).
+
+Origins:
+- ``debian`` (default): the Debian source package through a private apt configuration
+  (apt_sources.py), downloaded into the cache, the orig tarball checked against its pin.
+- ``git``: the upstream git URL and tag of the pin, for users with internet.
+- ``local``: a tree named by the pin's ``local_env`` variable (a developer's own checkout); it is
+  copied (rsync, so rebuilds stay incremental) and our patches are applied to the copy.
+
+The prepared tree is build/src/<tree>: pristine unpack + our overlay files (QEMU) + our series.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import apt_sources, patches, progress
+from .errors import ChecksumError, SourceError
+from .paths import REPO_ROOT, cache_dir, src_dir
+from .pins import Pin, load_pins, upstream_version
+
+ORIGINS = ("debian", "git", "local")
+STAMP = ".esp8266-qemu-source"
+OVERLAY_STATE = ".esp8266-qemu-overlay"
+
+
+@dataclass
+class Fetched:
+    """What the fetch step produced for one pin."""
+
+    pin: Pin
+    origin: str
+    debian_version: str = ""
+    orig: Path | None = None
+    dsc: Path | None = None
+    tree: Path | None = None  # git checkout or local tree
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_checksum(path: Path, expected: str) -> None:
+    """Raise ChecksumError (and move the file aside) when `path` does not match."""
+    actual = sha256_of(path)
+    if actual == expected:
+        return
+    bad = path.with_name(path.name + ".corrupt")
+    path.replace(bad)
+    raise ChecksumError(
+        f"{path.name} does not match its pinned sha256\n"
+        f"  expected {expected}\n  got      {actual}\n"
+        f"The download is damaged or not the pinned file; it was moved to {bad}. "
+        "Run `invoke sources` again to download it anew; if it fails again, the mirror serves a "
+        "different file: check the pin in sources.toml (docs/sources.md)."
+    )
+
+
+def _run(cmd: list[str], cwd: Path | None = None, what: str = "") -> str:
+    try:
+        result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise SourceError(f"`{cmd[0]}` is not installed: run `invoke setup`") from None
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr).strip()[-1500:]
+        raise SourceError(f"{what or cmd[0]} failed ({' '.join(cmd[:3])} ...):\n{tail}")
+    return result.stdout
+
+
+# --- Debian origin --------------------------------------------------------------------------
+
+class DebianFetcher:
+    """apt-get with a private configuration under <cache>/apt; downloads into <cache>/downloads."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        self.apt_dir = cache / "apt"
+        self.downloads = cache / "downloads"
+        self._updated = False
+
+    def _apt(self, tool: str, *args: str, cwd: Path | None = None) -> str:
+        return _run([tool, *apt_sources.apt_options(self.apt_dir), *args], cwd=cwd, what=tool)
+
+    def update(self, suites: list[str]) -> None:
+        if self._updated:
+            return
+        mirror = apt_sources.mirror_uri()
+        changed = apt_sources.write_private_config(self.apt_dir, mirror, suites)
+        lists = list((self.apt_dir / "lists").glob("*Sources*"))
+        fresh = lists and time.time() - min(p.stat().st_mtime for p in lists) < 6 * 3600
+        if changed or not fresh:
+            title = f"apt-get update (private list: deb-src {mirror} {' '.join(suites)})"
+            with progress.step(title):
+                self._apt("apt-get", "update", "-q")
+        self._updated = True
+
+    def available_versions(self, package: str) -> list[str]:
+        out = self._apt("apt-cache", "showsrc", package)
+        versions = []
+        for line in out.splitlines():
+            if line.startswith("Version:"):
+                versions.append(line.split(":", 1)[1].strip())
+        return versions
+
+    def choose_version(self, pin: Pin) -> str:
+        versions = self.available_versions(pin.debian_package)
+        if pin.debian_version in versions:
+            return pin.debian_version
+        candidates = [
+            v for v in versions if upstream_version(v).startswith(pin.version_line)
+        ]
+        if not candidates:
+            raise SourceError(
+                f"Debian no longer offers {pin.debian_package} {pin.debian_version} nor any "
+                f"{pin.version_line}* upload in {pin.debian_suite} (has: "
+                f"{', '.join(versions) or 'none'}). Bump the pin (docs/sources.md), or use "
+                "`invoke sources --origin git` / a local tree."
+            )
+        best = max(candidates, key=_DebVersionKey)
+        progress.notice(
+            f"{pin.debian_package} {pin.debian_version} is gone from the mirror; using {best} "
+            f"(same version line {pin.version_line}). Its orig tarball is checked by apt's signed "
+            "index instead of our pin: update sources.toml (docs/sources.md)."
+        )
+        return best
+
+    def fetch(self, pin: Pin) -> Fetched:
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        orig = self.downloads / pin.orig_tarball
+        dsc = self.downloads / _dsc_name(pin.debian_package, pin.debian_version)
+        if orig.is_file() and dsc.is_file() and sha256_of(orig) == pin.sha256:
+            progress.say(f"    {pin.name}: {orig.name} cached and verified")
+            return Fetched(pin, "debian", pin.debian_version, orig, dsc)
+        self.update([pin.debian_suite])
+        version = self.choose_version(pin)
+        with progress.step(f"download {pin.debian_package} {version}"):
+            self._apt("apt-get", "source", "--download-only", "-q",
+                      f"{pin.debian_package}={version}", cwd=self.downloads)
+        dsc = self.downloads / _dsc_name(pin.debian_package, version)
+        if version == pin.debian_version:
+            if not orig.is_file():
+                raise SourceError(f"apt did not download {orig.name} into {self.downloads}")
+            verify_checksum(orig, pin.sha256)
+        else:
+            origs = sorted(self.downloads.glob(f"{pin.debian_package}_{_noepoch_upstream(version)}"
+                                               ".orig.tar.*"))
+            if not origs:
+                raise SourceError(f"apt did not download the orig tarball of {version}")
+            orig = origs[0]
+        size = progress.human_size(orig.stat().st_size)
+        progress.say(f"    {orig.name}: {size}, sha256 ok")
+        return Fetched(pin, "debian", version, orig, dsc)
+
+
+def _dsc_name(package: str, version: str) -> str:
+    return f"{package}_{version.split(':', 1)[-1]}.dsc"
+
+
+def _noepoch_upstream(version: str) -> str:
+    v = version.split(":", 1)[-1]
+    return v.rsplit("-", 1)[0] if "-" in v else v
+
+
+class _DebVersionKey:
+    """Order Debian versions with `dpkg --compare-versions` (the one true comparison)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+    def __lt__(self, other: _DebVersionKey) -> bool:
+        return subprocess.run(
+            ["dpkg", "--compare-versions", self.version, "lt", other.version]
+        ).returncode == 0
+
+
+# --- git and local origins ------------------------------------------------------------------
+
+def fetch_git(pin: Pin, cache: Path) -> Fetched:
+    dest = cache / "git" / f"{pin.name}-{pin.git_tag}"
+    if not (dest / ".git").is_dir():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with progress.step(f"git clone {pin.git_url} {pin.git_tag}"):
+            _run(["git", "clone", "--depth", "1", "--branch", pin.git_tag, pin.git_url, str(dest)],
+                 what="git clone")
+    return Fetched(pin, "git", tree=dest)
+
+
+def fetch_local(pin: Pin) -> Fetched:
+    value = os.environ.get(pin.local_env)
+    if not value:
+        raise SourceError(f"origin 'local' for {pin.name} needs {pin.local_env}=/path/to/tree")
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise SourceError(f"{pin.local_env}={value} is not a directory")
+    return Fetched(pin, "local", tree=path)
+
+
+def origin_for(pin: Pin, origin: str | None) -> str:
+    """Explicit origin, else 'local' when the pin's env var is set, else 'debian'."""
+    if origin:
+        if origin not in ORIGINS:
+            raise SourceError(f"unknown origin '{origin}'; use one of {', '.join(ORIGINS)}")
+        return origin
+    return "local" if os.environ.get(pin.local_env) else "debian"
+
+
+def fetch(pin: Pin, origin: str | None = None, cache: Path | None = None,
+          debian: DebianFetcher | None = None) -> Fetched:
+    cache = cache or cache_dir()
+    chosen = origin_for(pin, origin)
+    if chosen == "git":
+        return fetch_git(pin, cache)
+    if chosen == "local":
+        return fetch_local(pin)
+    return (debian or DebianFetcher(cache)).fetch(pin)
+
+
+# --- unpack and patch -----------------------------------------------------------------------
+
+def _identity(fetched: Fetched) -> str:
+    if fetched.origin == "debian":
+        return f"debian {fetched.debian_version} {fetched.pin.unpack}"
+    return f"{fetched.origin} {fetched.tree}"
+
+
+def unpack(fetched: Fetched, dest: Path) -> None:
+    """Create the pristine tree at `dest` (replacing what was there)."""
+    pin = fetched.pin
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if fetched.origin == "debian" and pin.unpack == "dpkg-source":
+        assert fetched.dsc is not None
+        # dpkg-source leaves a link to the orig tarball beside the tree: unpack in a scratch dir.
+        scratch = dest.with_name(dest.name + ".unpacking")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir()
+        with progress.step(f"dpkg-source -x {fetched.dsc.name} (Debian's patches applied)"):
+            _run(["dpkg-source", "--no-check", "-x", str(fetched.dsc), str(scratch / "tree")],
+                 what="dpkg-source")
+        (scratch / "tree").rename(dest)
+        shutil.rmtree(scratch)
+    elif fetched.origin == "debian":
+        assert fetched.orig is not None
+        _extract_tarball(fetched.orig, dest)
+    else:
+        assert fetched.tree is not None
+        _sync_tree(fetched.tree, dest)
+    (dest / STAMP).write_text(_identity(fetched) + "\n")
+
+
+def _extract_tarball(tarball: Path, dest: Path) -> None:
+    tmp = dest.with_name(dest.name + ".unpacking")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    with tarfile.open(tarball) as tar:
+        members = tar.getmembers()
+        counter = progress.Counter(f"unpack {tarball.name}", len(members))
+        for i, member in enumerate(members, 1):
+            tar.extract(member, tmp, filter="data")  # "data": no owners, no escapes
+            if i % 500 == 0 or i == len(members):
+                counter.update(i)
+        counter.finish()
+    tops = list(tmp.iterdir())
+    if len(tops) != 1 or not tops[0].is_dir():
+        raise SourceError(f"{tarball.name} does not hold exactly one top directory")
+    tops[0].rename(dest)
+    tmp.rmdir()
+
+
+def _sync_tree(src: Path, dest: Path) -> None:
+    """Copy a git/local tree; rsync keeps unchanged files' mtimes so rebuilds stay incremental."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if shutil.which("rsync"):
+        _run(["rsync", "-a", "--delete", "--exclude=.git", "--exclude=build*/",
+              f"{src}/", f"{dest}/"], what="rsync")
+    else:
+        shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+
+
+def apply_overlay(overlay: Path, tree: Path) -> list[str]:
+    """Copy our new files (e.g. qemu/hw/...) into the tree, only those that changed, so that
+    ninja rebuilds only what we touched. Files we overlaid before and removed since are
+    removed from the tree. Patches and Markdown files are not overlaid."""
+    changed: list[str] = []
+    current: list[str] = []
+    for path in sorted(overlay.rglob("*")):
+        rel = path.relative_to(overlay)
+        if path.is_dir() or rel.parts[0] == "patches" or path.suffix == ".md":
+            continue
+        current.append(str(rel))
+        target = tree / rel
+        if target.is_file() and target.read_bytes() == path.read_bytes():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        changed.append(str(rel))
+    state = tree / OVERLAY_STATE
+    previous = state.read_text().split() if state.is_file() else []
+    for rel in set(previous) - set(current):
+        (tree / rel).unlink(missing_ok=True)
+        changed.append(f"{rel} (removed)")
+    state.write_text("\n".join(current) + "\n")
+    return changed
+
+
+def prepare_tree(fetched: Fetched, build_src: Path | None = None, fresh: bool = False,
+                 repo: Path = REPO_ROOT) -> Path:
+    """Pristine tree + overlay + patch series, doing only what changed since the last call."""
+    pin = fetched.pin
+    dest = (build_src or src_dir()) / pin.tree
+    series = patches.read_series(pin.patch_dir(repo))
+    stamp = dest / STAMP
+    same_source = stamp.is_file() and stamp.read_text().strip() == _identity(fetched)
+    if fresh or not same_source or patches.needs_fresh_tree(dest, series):
+        unpack(fetched, dest)
+    elif fetched.origin == "local":
+        _sync_tree(fetched.tree, dest)  # pick up the developer's edits  # type: ignore[arg-type]
+    overlay = pin.overlay_dir(repo)
+    if overlay is not None and overlay.is_dir():
+        changed = apply_overlay(overlay, dest)
+        if changed:
+            progress.say(f"    overlay {overlay.name}/: {len(changed)} file(s) updated")
+    applied = patches.apply_series(dest, pin.patch_dir(repo))
+    if applied:
+        progress.say(f"    {pin.name}: applied {', '.join(applied)}")
+    return dest
+
+
+def prepare(names: list[str] | None = None, origin: str | None = None, fresh: bool = False,
+            cache: Path | None = None, build_src: Path | None = None) -> dict[str, Path]:
+    """Fetch and prepare the named sources (all by default); returns name -> tree."""
+    pins = load_pins()
+    names = names or list(pins)
+    unknown = [n for n in names if n not in pins]
+    if unknown:
+        raise SourceError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(pins)}")
+    cache = cache or cache_dir()
+    debian = DebianFetcher(cache)
+    trees = {}
+    for name in names:
+        with progress.step(f"source {name}"):
+            fetched = fetch(pins[name], origin, cache, debian)
+            trees[name] = prepare_tree(fetched, build_src, fresh)
+    return trees

@@ -1,0 +1,131 @@
+"""Tasks of the ESP8266-on-QEMU project. Thin wrappers: the logic lives in harness/.
+
+`invoke --list` shows them; every help line starts with its group (setup, build, test, misc).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from invoke import Context, Exit, task
+
+from harness import paths
+from harness.errors import HarnessError
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into a clean message and exit code instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HarnessError as exc:
+            raise Exit(f"\nerror: {exc}", code=1) from None
+        except KeyboardInterrupt:
+            raise Exit("\ninterrupted", code=130) from None
+
+    return wrapper
+
+
+@task(help={"no_install": "only check, never run apt-get"})
+@friendly
+def setup(c: Context, no_install: bool = False) -> None:
+    """setup: install system packages (apt, as root) and check the xtensa toolchain."""
+    from harness import system_setup
+
+    system_setup.setup(install=not no_install)
+
+
+@task(
+    iterable=["name"],
+    help={
+        "name": "micropython, lwip or qemu (repeatable; default: all)",
+        "origin": "debian (default), git (upstream tag) or local ($ESP8266_QEMU_<NAME>_DIR)",
+        "fresh": "re-create the trees from the pristine sources",
+        "cache": f"download cache (default ${paths.CACHE_ENV} or ~/.cache/esp8266-qemu)",
+    },
+)
+@friendly
+def sources(c: Context, name: list[str] | None = None, origin: str | None = None,
+            fresh: bool = False, cache: str | None = None) -> None:
+    """build: fetch, verify, unpack and patch the pinned sources into build/src/."""
+    from harness import progress
+    from harness import sources as src
+
+    trees = src.prepare(name or None, origin=origin, fresh=fresh, cache=paths.cache_dir(cache))
+    for key, tree in trees.items():
+        progress.say(f"    {key:<12} {tree}")
+
+
+@task(
+    help={
+        "jobs": "parallel compile jobs (default: all cores)",
+        "origin": "where the QEMU source comes from (see `invoke sources`)",
+        "fresh": "re-create the QEMU tree from the pristine source first",
+        "cache": "download cache directory",
+    }
+)
+@friendly
+def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = False,
+         cache: str | None = None) -> None:
+    """build: build qemu-system-xtensa with our esp8266 machine into build/qemu/."""
+    from harness import qemu_build
+
+    qemu_build.build_qemu(jobs=jobs or None, origin=origin, fresh=fresh,
+                          cache=paths.cache_dir(cache))
+
+
+def _pytest(args: list[str], junit_name: str) -> int:
+    reports = paths.reports_dir()
+    reports.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pytest", f"--junitxml={reports / junit_name}", *args]
+    print("==> " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=paths.REPO_ROOT).returncode
+
+
+@task(
+    help={
+        "suite": "host, machine or board (repeatable; default: all)",
+        "k": "only tests matching this pytest -k expression",
+        "pytest_args": "extra arguments for pytest, as one string",
+    },
+    iterable=["suite"],
+)
+@friendly
+def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "") -> None:
+    """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
+    suites = suite or ["host", "machine", "board"]
+    unknown = set(suites) - {"host", "machine", "board"}
+    if unknown:
+        raise Exit(f"unknown suite(s): {', '.join(sorted(unknown))}; use host, machine, board")
+    dirs = [f"tests/{s}" for s in suites if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
+    if not dirs:
+        raise Exit("no tests found in " + ", ".join(f"tests/{s}" for s in suites))
+    args = [*dirs, *(["-k", k] if k else []), *pytest_args.split()]
+    code = _pytest(args, "junit.xml")
+    if code != 0:
+        raise Exit(f"tests failed (pytest exit {code}); JUnit XML: build/reports/junit.xml",
+                   code=code)
+
+
+@task(help={"cache": "also delete the download cache"})
+def clean(c: Context, cache: bool = False) -> None:
+    """misc: delete build/ (and with --cache the download cache)."""
+    targets = [paths.build_dir()] + ([paths.cache_dir()] if cache else [])
+    for target in targets:
+        if target.exists():
+            print(f"removing {target}")
+            shutil.rmtree(target)
+
+
+@task
+def lint(c: Context) -> None:
+    """misc: ruff over harness/, tests/ and tasks.py."""
+    c.run(f"{sys.executable} -m ruff check harness tests tasks.py", pty=os.isatty(1))
