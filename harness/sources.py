@@ -284,8 +284,9 @@ def _sync_tree(src: Path, dest: Path) -> None:
     """Copy a git/local tree; rsync keeps unchanged files' mtimes so rebuilds stay incremental."""
     dest.mkdir(parents=True, exist_ok=True)
     if shutil.which("rsync"):
-        _run(["rsync", "-a", "--delete", "--exclude=.git", "--exclude=build*/",
-              f"{src}/", f"{dest}/"], what="rsync")
+        # Nanosecond mtimes: a same-size edit within the same second is still copied.
+        _run(["rsync", "-a", "--delete", "--modify-window=-1", "--exclude=.git",
+              "--exclude=build*/", f"{src}/", f"{dest}/"], what="rsync")
     else:
         shutil.copytree(src, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
 
