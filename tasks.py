@@ -115,6 +115,73 @@ def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: s
                    code=code)
 
 
+_TARGET_HELP = {
+    "target": "qemu (default) or serial",
+    "port": "serial port of a real board (with --target serial)",
+    "firmware": "firmware dir or file (default build/firmware/)",
+    "qemu_binary": "emulator (default build/qemu/qemu-system-xtensa)",
+}
+
+
+def _target_options(target: str, port: str | None, firmware: str | None,
+                    qemu_binary: str | None) -> Any:
+    from pathlib import Path
+
+    from harness.targets import TargetOptions
+
+    return TargetOptions(
+        target=target, port=port, firmware=Path(firmware) if firmware else None,
+        qemu_binary=Path(qemu_binary) if qemu_binary else None,
+    )
+
+
+@task(help=_TARGET_HELP)
+@friendly
+def repl(c: Context, target: str = "qemu", port: str | None = None,
+         firmware: str | None = None, qemu_binary: str | None = None) -> None:
+    """misc: interactive REPL on the (emulated) board's UART; Ctrl-] quits."""
+    from harness import interactive
+
+    interactive.repl(_target_options(target, port, firmware, qemu_binary))
+
+
+@task(help={"file": "the Python script to run on the board", **_TARGET_HELP})
+@friendly
+def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
+        firmware: str | None = None, qemu_binary: str | None = None) -> None:
+    """misc: run FILE.py on the (emulated) board and stream its output."""
+    from pathlib import Path
+
+    from harness import interactive
+
+    code = interactive.run(_target_options(target, port, firmware, qemu_binary), Path(file))
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    help={"k": "only tests matching this pytest -k expression",
+          "pytest_args": "extra arguments for pytest, as one string",
+          "qemu_binary": "emulator (default build/qemu/qemu-system-xtensa)"},
+)
+@friendly
+def test_qemu(c: Context, k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:
+    """test: machine and board tests on the emulated ESP8266 (builds the emulator if missing)."""
+    from harness import qemu_build
+
+    binary = paths.qemu_binary()
+    if not qemu_binary and not binary.is_file():
+        qemu_build.build_qemu()
+    dirs = [f"tests/{s}" for s in ("machine", "board")
+            if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
+    args = [*dirs, "--target", "qemu", *(["-k", k] if k else []),
+            *(["--qemu-binary", qemu_binary] if qemu_binary else []), *pytest_args.split()]
+    code = _pytest(args, "junit-qemu.xml")
+    if code != 0:
+        raise Exit(f"tests failed (pytest exit {code}); JUnit XML: build/reports/junit-qemu.xml",
+                   code=code)
+
+
 @task(help={"cache": "also delete the download cache"})
 def clean(c: Context, cache: bool = False) -> None:
     """misc: delete build/ (and with --cache the download cache)."""

@@ -69,3 +69,7 @@ class BoardCrashed(BoardError):
         self.decoded = decoded
         self.received = received
         super().__init__(f"the firmware crashed:\n{decoded}")
+
+
+class NetworkError(HarnessError):
+    """The test network (namespace, bridge, TAP, dnsmasq, slirp forwards) could not be set up."""

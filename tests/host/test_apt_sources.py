@@ -9,7 +9,7 @@ from harness.errors import SourceError
 
 ONE_LINE = """\
 # comment
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg arch=amd64] http://mirror.example/debian bookworm main contrib
+deb [signed-by=/usr/share/keyrings/d.gpg arch=amd64] http://mirror.example/debian bookworm main
 deb http://security.debian.org/debian-security bookworm-security main
 deb-src http://mirror.example/debian bookworm-updates main
 """

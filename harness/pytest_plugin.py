@@ -1,0 +1,281 @@
+"""pytest plugin (entry point ``esp8266``): boards as fixtures, UART logs in failure reports.
+
+Options (each also a fixture): ``--target qemu|serial`` (``target``), ``--port``
+(``serial_port``), ``--baud`` (``baud``), ``--firmware`` (``firmware``: the build artefacts),
+``--qemu-binary`` (``qemu_binary``), ``--board-log-dir`` (``board_log_dir``).
+
+Fixtures:
+
+* ``board``: one board per test module (QEMU boots once), soft-reset before every test but the
+  first; if the soft reset fails (a crash, a hung program) it is hard-reset, then restarted.
+* ``fresh_board``: a board of its own (a new QEMU) for this test only.
+* ``gpio``: host access to the pins of the QEMU board the test uses (QEMU only).
+
+Markers: ``qemu_only`` (skipped with --target serial), ``needs_net`` (skipped unless a network
+plugin registered as ``esp8266-net`` is active). Every test that uses a board gets its UART0
+output in ``<board-log-dir>/<test>.uart0.log`` (default ``build/reports/board-logs``); when it
+fails, the last lines and the path are added to the report. Board tests get a default
+``timeout`` marker (pytest-timeout) unless they set one.
+
+Nothing here starts QEMU unless a test asks for a board, so ``pytest tests/host`` needs none.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.app import FirmwareArtifacts
+    from harness.board import Board
+    from harness.gpio import Gpio
+    from harness.qemu_service import QemuService
+    from harness.serial_service import SerialService
+    from harness.targets import TargetOptions
+
+BOARD_FIXTURES = ("board", "fresh_board", "gpio")
+DEFAULT_BOARD_TEST_TIMEOUT = 60.0  # seconds per test that uses a board (setup included)
+FAILURE_LOG_LINES = 40
+NET_PLUGIN = "esp8266-net"
+
+_MARKERS = {
+    "qemu_only": "needs the emulated board (skipped on --target serial)",
+    "needs_net": "needs the board network (TAP or user mode)",
+}
+
+# Per test: (fixture name, board, log position at start, log file, crash seen before).
+_log_key = pytest.StashKey[list[tuple[str, "Board", int, Path, str | None]]]()
+_service_key = pytest.StashKey[Any]()
+
+
+# --------------------------------------------------------------------------- options
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("esp8266", "ESP8266 board (emulated or real)")
+    group.addoption("--target", choices=("qemu", "serial"), default="qemu",
+                    help="run board tests on the emulator (default) or a board on --port")
+    group.addoption("--port", default=None,
+                    help="serial port of the real board (--target serial), e.g. /dev/ttyUSB0")
+    group.addoption("--baud", type=int, default=115200, help="serial baud rate (115200)")
+    group.addoption("--firmware", default=None,
+                    help="firmware build dir or file (default: build/firmware/)")
+    group.addoption("--qemu-binary", default=None,
+                    help="qemu-system-xtensa to run (default: build/qemu/qemu-system-xtensa)")
+    group.addoption("--board-log-dir", default=None,
+                    help="where UART/QEMU logs go (default: build/reports/board-logs/)")
+    group.addoption("--board-reset", action="store_true", default=False,
+                    help="serial target: reset the board through DTR/RTS before the tests")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    existing = "\n".join(config.getini("markers"))
+    for name, text in _MARKERS.items():
+        if not re.search(rf"^{name}\b", existing, re.M):
+            config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    target = config.getoption("--target")
+    has_net = config.pluginmanager.has_plugin(NET_PLUGIN)
+    for item in items:
+        if target != "qemu" and item.get_closest_marker("qemu_only"):
+            item.add_marker(pytest.mark.skip(reason=f"qemu_only: needs the emulated board, "
+                                                    f"this run targets {target}"))
+        if item.get_closest_marker("needs_net") and not has_net:
+            item.add_marker(pytest.mark.skip(reason="needs_net: no board network in this run "
+                                                    f"(no '{NET_PLUGIN}' plugin active)"))
+        uses_board = any(name in getattr(item, "fixturenames", ()) for name in BOARD_FIXTURES)
+        if uses_board and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(DEFAULT_BOARD_TEST_TIMEOUT))
+
+
+# --------------------------------------------------------------------------- option fixtures
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> str:
+    return str(pytestconfig.getoption("--target"))
+
+
+@pytest.fixture(scope="session")
+def serial_port(pytestconfig: pytest.Config) -> str | None:
+    return pytestconfig.getoption("--port")
+
+
+@pytest.fixture(scope="session")
+def baud(pytestconfig: pytest.Config) -> int:
+    return int(pytestconfig.getoption("--baud"))
+
+
+@pytest.fixture(scope="session")
+def firmware(pytestconfig: pytest.Config) -> FirmwareArtifacts:
+    from harness.app import FirmwareArtifacts
+
+    return FirmwareArtifacts.locate(pytestconfig.getoption("--firmware"))
+
+
+@pytest.fixture(scope="session")
+def qemu_binary(pytestconfig: pytest.Config) -> Path:
+    from harness.app import DEFAULT_QEMU_BINARY
+
+    option = pytestconfig.getoption("--qemu-binary")
+    return Path(option).expanduser() if option else DEFAULT_QEMU_BINARY
+
+
+@pytest.fixture(scope="session")
+def board_log_dir(pytestconfig: pytest.Config) -> Path:
+    from harness import paths
+
+    option = pytestconfig.getoption("--board-log-dir")
+    path = Path(option) if option else paths.reports_dir() / "board-logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def target_options(target: str, serial_port: str | None, baud: int, firmware: FirmwareArtifacts,
+                   qemu_binary: Path, board_log_dir: Path,
+                   pytestconfig: pytest.Config) -> TargetOptions:
+    from harness.targets import TargetOptions
+
+    return TargetOptions(target=target, port=serial_port, baud=baud,
+                         firmware=firmware.directory, qemu_binary=qemu_binary,
+                         log_dir=board_log_dir, reset=pytestconfig.getoption("--board-reset"))
+
+
+# --------------------------------------------------------------------------- boards
+def _safe_name(text: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[-120:]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{name}-{worker}" if worker else name
+
+
+class _ModuleBoard:
+    """The service behind the module's ``board``; restarts it if resets do not help."""
+
+    def __init__(self, options: TargetOptions, name: str) -> None:
+        self.options = options
+        self.name = name
+        self.service: QemuService | SerialService | None = None
+        self.board: Board | None = None
+        self.tests_run = 0
+        self.start_error: Exception | None = None
+
+    def start(self) -> Board:
+        from harness.errors import HarnessError
+        from harness.targets import make_service
+
+        if self.start_error is not None:  # fail the module's other tests at once
+            raise HarnessError(f"the board of this module did not start: {self.start_error}")
+        try:
+            self.service = make_service(self.options, self.name)
+            self.board = self.service.start()
+        except HarnessError as exc:
+            self.start_error = exc
+            self.service = None
+            raise
+        return self.board
+
+    def ready_for_next_test(self) -> Board:
+        from harness.errors import BoardError
+
+        if self.board is None:
+            return self.start()
+        if self.tests_run == 0:
+            return self.board
+        if not self.board.crash.crashed:  # a crashed board ignores Ctrl-D: reset it
+            try:
+                self.board.soft_reset()
+                return self.board
+            except BoardError as soft_error:
+                self.board.log.note(f"soft reset failed ({soft_error}); trying a hard reset")
+        try:
+            self.board.hard_reset()
+            return self.board
+        except BoardError:
+            if self.options.target != "qemu":
+                raise
+        self.stop()
+        return self.start()
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+        self.service = None
+        self.board = None
+
+
+@pytest.fixture(scope="module")
+def _esp8266_module_board(request: pytest.FixtureRequest,
+                          target_options: TargetOptions) -> Iterator[_ModuleBoard]:
+    holder = _ModuleBoard(target_options, _safe_name(request.module.__name__))
+    try:
+        yield holder
+    finally:
+        holder.stop()
+
+
+def _capture_log(request: pytest.FixtureRequest, board: Board, log_dir: Path,
+                 label: str) -> Iterator[Board]:
+    path = log_dir / f"{_safe_name(request.node.nodeid)}.uart0.log"
+    with board.log.capture(path):
+        entry = (label, board, board.log.mark(), path, board.crash.last_crash)
+        request.node.stash.setdefault(_log_key, []).append(entry)
+        yield board
+
+
+@pytest.fixture
+def board(request: pytest.FixtureRequest, _esp8266_module_board: _ModuleBoard,
+          board_log_dir: Path) -> Iterator[Board]:
+    """The module's board, soft-reset unless this is its first test."""
+    current = _esp8266_module_board.ready_for_next_test()
+    _esp8266_module_board.tests_run += 1
+    request.node.stash[_service_key] = _esp8266_module_board.service
+    yield from _capture_log(request, current, board_log_dir, "board")
+
+
+@pytest.fixture
+def fresh_board(request: pytest.FixtureRequest, target_options: TargetOptions,
+                board_log_dir: Path) -> Iterator[Board]:
+    """A board of its own: a new QEMU (or a hard reset of the serial board)."""
+    from harness.targets import make_service
+
+    service = make_service(target_options, _safe_name(request.node.name))
+    fresh = service.start()
+    if target_options.target == "serial" and not target_options.reset:
+        fresh.soft_reset()
+    request.node.stash[_service_key] = service
+    try:
+        yield from _capture_log(request, fresh, board_log_dir, "fresh_board")
+    finally:
+        service.stop()
+
+
+
+@pytest.fixture
+def gpio(request: pytest.FixtureRequest, target: str) -> Gpio:
+    """Host side of the emulated GPIO pins of the board this test uses (QEMU only)."""
+    if target != "qemu":
+        pytest.skip("gpio: host access to pins exists only on the emulated board")
+    if "fresh_board" in request.fixturenames:
+        request.getfixturevalue("fresh_board")
+    else:
+        request.getfixturevalue("board")
+    return request.node.stash[_service_key].gpio
+
+
+# --------------------------------------------------------------------------- reports
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
+    report = yield
+    if report.failed:
+        for label, used_board, mark, path, crash_before in item.stash.get(_log_key, []):
+            tail = used_board.log.tail(FAILURE_LOG_LINES, since=mark)
+            report.sections.append(
+                (f"UART0 log of {label} ({report.when})",
+                 f"full log: {path}\n--- last {FAILURE_LOG_LINES} lines ---\n{tail}"))
+            if used_board.crash.last_crash not in (None, crash_before):
+                report.sections.append((f"crash of {label}", used_board.crash.last_crash))
+    return report

@@ -1,0 +1,60 @@
+"""Choose and build the service for a target: the emulated board (QEMU) or a serial port.
+
+The pytest plugin and the ``invoke repl`` / ``invoke run`` helpers share this, so a board is
+configured the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.app import FirmwareArtifacts, qemu_binary
+from harness.errors import SetupError
+from harness.qemu_service import QemuService
+from harness.serial_service import SerialService
+
+TARGETS = ("qemu", "serial")
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    target: str = "qemu"
+    port: str | None = None
+    baud: int = 115200
+    firmware: Path | None = None
+    qemu_binary: Path | None = None
+    log_dir: Path | None = None
+    reset: bool = False  # serial: pulse DTR/RTS at start
+    qemu_args: tuple[str, ...] = field(default_factory=tuple)
+    timeout: float = 10.0
+    boot_timeout: float = 10.0
+
+
+def make_service(options: TargetOptions, name: str = "board") -> QemuService | SerialService:
+    """A not yet started service for ``options.target``."""
+    firmware = FirmwareArtifacts.locate(options.firmware)
+    if options.target == "qemu":
+        return QemuService(
+            firmware.require_flash_image(), elf=firmware.elf_if_present(),
+            binary=qemu_binary(options.qemu_binary), name=name, log_dir=options.log_dir,
+            extra_args=options.qemu_args, timeout=options.timeout,
+            boot_timeout=options.boot_timeout,
+        )
+    if options.target == "serial":
+        if not options.port:
+            raise SetupError("--target serial needs --port (e.g. --port /dev/ttyUSB0)")
+        return SerialService(
+            options.port, baudrate=options.baud, elf=firmware.elf_if_present(), name=name,
+            log_dir=options.log_dir, reset=options.reset, timeout=options.timeout,
+            boot_timeout=options.boot_timeout,
+        )
+    raise SetupError(f"unknown target {options.target!r}; use one of {', '.join(TARGETS)}")
+
+
+def qemu_args_from(values: Sequence[str] | None) -> tuple[str, ...]:
+    """Split option strings like '-nic user' into argv items."""
+    import shlex
+
+    return tuple(arg for value in values or () for arg in shlex.split(value))
