@@ -82,6 +82,38 @@ def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = Fal
                           cache=paths.cache_dir(cache))
 
 
+@task(
+    help={
+        "board": "ESP8266_QEMU (default, our open HAL) or a stock board, e.g. ESP8266_GENERIC",
+        "jobs": "parallel jobs (default: all cores)",
+        "origin": "where MicroPython comes from (see `invoke sources`)",
+        "sdk": "stock boards only: esp-open-sdk directory ($ESP8266_SDK_DIR)",
+        "checkout": "stock boards only: full MicroPython checkout ($ESP8266_MICROPYTHON_CHECKOUT)",
+    }
+)
+@friendly
+def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | None = None,
+          sdk: str | None = None, checkout: str | None = None) -> None:
+    """build: build the MicroPython firmware (elf, bin, flash image, size report)."""
+    jobs = jobs or os.cpu_count() or 2
+    if board != "ESP8266_QEMU":
+        from harness import generic_build
+
+        inputs = generic_build.resolve_inputs(board, sdk, checkout)
+        generic_build.build_generic(inputs, jobs=jobs)
+        return
+    import time
+
+    from harness import firmware_build, progress
+    from harness import sources as src
+
+    start = time.monotonic()
+    tree = src.prepare(["micropython"], origin=origin)["micropython"]
+    art = firmware_build.build_firmware(tree, jobs=jobs)
+    progress.summary("invoke build", {"elf": art.elf, "image": art.bin, "flash image":
+                                      art.flash_img, "map": art.map}, time.monotonic() - start)
+
+
 def _pytest(args: list[str], junit_name: str) -> int:
     reports = paths.reports_dir()
     reports.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,51 @@
+"""`invoke build --board ESP8266_GENERIC` stops at once, saying what to provide."""
+
+from pathlib import Path
+
+import pytest
+
+from harness import generic_build
+from harness.errors import SetupError
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch):
+    monkeypatch.delenv(generic_build.SDK_ENV, raising=False)
+    monkeypatch.delenv(generic_build.CHECKOUT_ENV, raising=False)
+
+
+def test_nothing_given_names_both_inputs():
+    with pytest.raises(SetupError) as err:
+        generic_build.resolve_inputs("ESP8266_GENERIC", None, None)
+    text = str(err.value)
+    assert "no Espressif SDK given" in text and "no MicroPython checkout given" in text
+    assert "ESP8266_SDK_DIR" in text and "git submodule update --init" in text
+
+
+def test_checkout_with_empty_submodules_is_refused(tmp_path: Path):
+    sdk = tmp_path / "sdk/xtensa-lx106-elf/bin"
+    sdk.mkdir(parents=True)
+    (sdk / "xtensa-lx106-elf-gcc").write_text("")
+    checkout = tmp_path / "mpy"
+    (checkout / "ports/esp8266/boards/ESP8266_GENERIC").mkdir(parents=True)
+    for sub in generic_build.NEEDED_SUBMODULES:
+        (checkout / sub).mkdir(parents=True)
+    (checkout / "lib/axtls/README").write_text("x")
+    with pytest.raises(SetupError) as err:
+        generic_build.resolve_inputs("ESP8266_GENERIC", str(tmp_path / "sdk"), str(checkout))
+    text = str(err.value)
+    assert "lib/berkeley-db-1.xx is empty" in text and "lib/micropython-lib is empty" in text
+    assert "lib/axtls" not in text.split("\n")[0]
+
+
+def test_complete_inputs_are_accepted(tmp_path: Path):
+    sdk = tmp_path / "sdk/xtensa-lx106-elf/bin"
+    sdk.mkdir(parents=True)
+    (sdk / "xtensa-lx106-elf-gcc").write_text("")
+    checkout = tmp_path / "mpy"
+    (checkout / "ports/esp8266/boards/ESP8266_GENERIC").mkdir(parents=True)
+    for sub in generic_build.NEEDED_SUBMODULES:
+        (checkout / sub).mkdir(parents=True)
+        (checkout / sub / "README").write_text("x")
+    inputs = generic_build.resolve_inputs("ESP8266_GENERIC", str(tmp_path / "sdk"), str(checkout))
+    assert inputs.checkout == checkout.resolve()
