@@ -1,0 +1,146 @@
+"""Build the bare-metal test programs of tests/machine/ with the xtensa-lx106 toolchain.
+
+Every ``tests/machine/programs/<name>.c`` is one program, linked with the small runtime in
+``programs/common/`` (vectors, startup, UART output, interrupt dispatch) into
+``build/machine-programs/<name>.elf``. ``flash_image()`` turns an ELF into an esptool v1
+boot image (``esptool elf2image``) padded to a flash size the emulator accepts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from harness.errors import BuildError, SetupError
+from harness.paths import REPO_ROOT, build_dir
+
+PROGRAMS_DIR = REPO_ROOT / "tests" / "machine" / "programs"
+COMMON_DIR = PROGRAMS_DIR / "common"
+CROSS = "xtensa-lx106-elf-"
+CFLAGS = [
+    "-Os", "-g", "-std=gnu11", "-Wall", "-Werror", "-ffreestanding", "-nostdlib",
+    "-mlongcalls", "-mtext-section-literals", "-fno-builtin",
+]
+FLASH_SIZES = (1 << 20, 2 << 20, 4 << 20)
+
+
+def output_dir(build: Path | None = None) -> Path:
+    return (build or build_dir()) / "machine-programs"
+
+
+def toolchain() -> str:
+    """Path of xtensa-lx106-elf-gcc, or a SetupError saying how to get it."""
+    gcc = shutil.which(CROSS + "gcc")
+    if not gcc:
+        raise SetupError(
+            "xtensa-lx106-elf-gcc not found: install the Debian packages gcc-xtensa-lx106 and "
+            "binutils-xtensa-lx106 (`invoke setup` does it) to build the machine test programs")
+    return gcc
+
+
+def available() -> list[str]:
+    """Names of all test programs."""
+    return sorted(p.stem for p in PROGRAMS_DIR.glob("*.c"))
+
+
+def _sources(name: str) -> list[Path]:
+    main = PROGRAMS_DIR / f"{name}.c"
+    if not main.is_file():
+        raise BuildError(f"no machine test program {name!r}: expected {main} "
+                         f"(available: {', '.join(available()) or 'none'})")
+    return [main, *sorted(COMMON_DIR.glob("*.c")), *sorted(COMMON_DIR.glob("*.S"))]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialise builds of the same program across processes (pytest-xdist)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _up_to_date(target: Path, inputs: list[Path]) -> bool:
+    if not target.exists():
+        return False
+    mtime = target.stat().st_mtime
+    return all(p.stat().st_mtime <= mtime for p in inputs)
+
+
+def build_program(name: str, build: Path | None = None) -> Path:
+    """Compile and link ``programs/<name>.c``; returns the ELF (rebuilt only when stale)."""
+    gcc = toolchain()
+    sources = _sources(name)
+    inputs = [*sources, COMMON_DIR / "program.ld", COMMON_DIR / "esp8266.h", Path(__file__)]
+    out = output_dir(build)
+    elf = out / f"{name}.elf"
+    with _locked(out / f".{name}.lock"):
+        if _up_to_date(elf, inputs):
+            return elf
+        cmd = [gcc, *CFLAGS, "-I", str(PROGRAMS_DIR), "-T", str(COMMON_DIR / "program.ld"),
+               "-Wl,--gc-sections", "-Wl,-Map," + str(out / f"{name}.map"),
+               "-o", str(elf) + ".tmp", *map(str, sources), "-lgcc"]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise BuildError(f"building machine test program {name!r} failed:\n"
+                             f"{' '.join(cmd)}\n{result.stdout}{result.stderr}")
+        os.replace(str(elf) + ".tmp", elf)
+    return elf
+
+
+def boot_image(elf: Path) -> Path:
+    """esptool v1 boot image (what the ROM loads from flash offset 0) of ``elf``."""
+    prefix = elf.with_suffix("")
+    image = Path(f"{prefix}-0x00000.bin")
+    with _locked(elf.parent / f".{elf.stem}.lock"):
+        if _up_to_date(image, [elf]):
+            return image
+        cmd = [sys.executable, "-m", "esptool", "--chip", "esp8266", "elf2image",
+               "--version", "1", "-o", f"{prefix}-", str(elf)]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0 or not image.exists():
+            raise BuildError(f"esptool elf2image failed for {elf}:\n{' '.join(cmd)}\n"
+                             f"{result.stdout}{result.stderr}")
+    return image
+
+
+def flash_image(dest: Path, size: int = 1 << 20, *, boot: Path | None = None,
+                data: Mapping[int, bytes] | None = None) -> Path:
+    """Write a blank (0xFF) flash image of ``size`` bytes to ``dest``.
+
+    ``boot`` (an esptool v1 image) goes to offset 0, ``data`` maps offsets to more bytes.
+    """
+    if size not in FLASH_SIZES:
+        raise BuildError(f"flash size {size} is not one the emulator accepts: "
+                         f"use one of {', '.join(map(str, FLASH_SIZES))}")
+    content = bytearray(b"\xff" * size)
+    parts = dict(data or {})
+    if boot is not None:
+        parts[0] = boot.read_bytes()
+    for offset, blob in parts.items():
+        if offset < 0 or offset + len(blob) > size:
+            raise BuildError(f"{len(blob)} bytes at offset {offset:#x} do not fit in a "
+                             f"{size:#x}-byte flash image")
+        content[offset:offset + len(blob)] = blob
+    dest.write_bytes(bytes(content))
+    return dest
+
+
+def main(argv: list[str]) -> int:
+    """``python -m harness.machine_programs [NAME...]``: build programs, print their paths."""
+    for name in argv or available():
+        print(build_program(name))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,421 @@
+/*
+ * ESP8266 UART (UART0 at 0x60000000, UART1 at 0x60000F00)
+ *
+ * Register layout as used by MicroPython's ports/esp8266 (uart_register.h):
+ * a 128-byte RX FIFO fed by the chardev, a TX FIFO that drains into the
+ * chardev at once (so the guest always sees an empty TX FIFO), RX
+ * full-threshold, RX timeout and overflow interrupts.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "hw/char/esp8266_uart.h"
+#include "hw/irq.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "hw/registerfields.h"
+#include "migration/vmstate.h"
+#include "trace.h"
+
+REG32(FIFO, 0x00)
+REG32(INT_RAW, 0x04)
+    FIELD(INT, RXFIFO_FULL, 0, 1)
+    FIELD(INT, TXFIFO_EMPTY, 1, 1)
+    FIELD(INT, PARITY_ERR, 2, 1)
+    FIELD(INT, FRM_ERR, 3, 1)
+    FIELD(INT, RXFIFO_OVF, 4, 1)
+    FIELD(INT, DSR_CHG, 5, 1)
+    FIELD(INT, CTS_CHG, 6, 1)
+    FIELD(INT, BRK_DET, 7, 1)
+    FIELD(INT, RXFIFO_TOUT, 8, 1)
+REG32(INT_ST, 0x08)
+REG32(INT_ENA, 0x0C)
+REG32(INT_CLR, 0x10)
+REG32(CLKDIV, 0x14)
+    FIELD(CLKDIV, CNT, 0, 20)
+REG32(AUTOBAUD, 0x18)
+REG32(STATUS, 0x1C)
+    FIELD(STATUS, RXFIFO_CNT, 0, 8)
+    FIELD(STATUS, RXD, 15, 1)
+    FIELD(STATUS, TXFIFO_CNT, 16, 8)
+    FIELD(STATUS, TXD, 31, 1)
+REG32(CONF0, 0x20)
+    FIELD(CONF0, LOOPBACK, 14, 1)
+    FIELD(CONF0, RXFIFO_RST, 17, 1)
+    FIELD(CONF0, TXFIFO_RST, 18, 1)
+REG32(CONF1, 0x24)
+    FIELD(CONF1, RXFIFO_FULL_THRHD, 0, 7)
+    FIELD(CONF1, TXFIFO_EMPTY_THRHD, 8, 7)
+    FIELD(CONF1, RX_FLOW_THRHD, 16, 7)
+    FIELD(CONF1, RX_FLOW_EN, 23, 1)
+    FIELD(CONF1, RX_TOUT_THRHD, 24, 7)
+    FIELD(CONF1, RX_TOUT_EN, 31, 1)
+REG32(LOWPULSE, 0x28)
+REG32(HIGHPULSE, 0x2C)
+REG32(PULSE_NUM, 0x30)
+REG32(DATE, 0x78)
+REG32(ID, 0x7C)
+
+#define INT_MASK            0x1ff
+#define CLKDIV_RESET        (ESP8266_UART_CLK_HZ / 115200)
+#define CONF0_RESET         0x1c        /* 8 data bits, 1 stop bit */
+#define CONF1_RESET         0x6060      /* full and empty thresholds 0x60 */
+#define UART_DATE_VALUE     0x62000000
+#define UART_ID_VALUE       0x0500
+
+static void esp8266_uart_update(Esp8266UartState *s)
+{
+    uint32_t count = fifo8_num_used(&s->rx_fifo);
+    uint32_t full_thr = FIELD_EX32(s->conf1, CONF1, RXFIFO_FULL_THRHD);
+    uint32_t empty_thr = FIELD_EX32(s->conf1, CONF1, TXFIFO_EMPTY_THRHD);
+
+    /* Level conditions re-assert their raw bit for as long as they hold. */
+    if (count > 0 && count >= full_thr) {
+        s->int_raw |= R_INT_RXFIFO_FULL_MASK;
+    }
+    /* The TX FIFO is always empty: it drains into the chardev at once. */
+    if (empty_thr > 0) {
+        s->int_raw |= R_INT_TXFIFO_EMPTY_MASK;
+    }
+    qemu_set_irq(s->irq, !!(s->int_raw & s->int_ena));
+}
+
+static uint64_t esp8266_uart_char_time_ns(Esp8266UartState *s)
+{
+    uint32_t div = FIELD_EX32(s->clkdiv, CLKDIV, CNT);
+
+    if (div == 0) {
+        div = 1;
+    }
+    /* 10 bit times per character (start, 8 data, stop). */
+    return muldiv64(10ull * div, NANOSECONDS_PER_SECOND, ESP8266_UART_CLK_HZ);
+}
+
+static void esp8266_uart_arm_rx_timeout(Esp8266UartState *s)
+{
+    uint32_t thr = FIELD_EX32(s->conf1, CONF1, RX_TOUT_THRHD);
+
+    if (!FIELD_EX32(s->conf1, CONF1, RX_TOUT_EN)) {
+        timer_del(s->rx_timeout_timer);
+        return;
+    }
+    if (thr == 0) {
+        thr = 1;
+    }
+    timer_mod(s->rx_timeout_timer, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+              thr * esp8266_uart_char_time_ns(s));
+}
+
+static void esp8266_uart_rx_timeout(void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    if (!fifo8_is_empty(&s->rx_fifo)) {
+        s->int_raw |= R_INT_RXFIFO_TOUT_MASK;
+        esp8266_uart_update(s);
+    }
+}
+
+static void esp8266_uart_push(Esp8266UartState *s, const uint8_t *buf,
+                              int size)
+{
+    int i;
+
+    for (i = 0; i < size; i++) {
+        if (fifo8_is_full(&s->rx_fifo)) {
+            s->int_raw |= R_INT_RXFIFO_OVF_MASK;
+            trace_esp8266_uart_rx_overflow();
+            break;
+        }
+        fifo8_push(&s->rx_fifo, buf[i]);
+    }
+    esp8266_uart_arm_rx_timeout(s);
+    esp8266_uart_update(s);
+}
+
+static int esp8266_uart_can_receive(void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    if (s->rx_hook) {
+        return 256;
+    }
+    if (FIELD_EX32(s->conf0, CONF0, RXFIFO_RST)) {
+        return 0;
+    }
+    return fifo8_num_free(&s->rx_fifo);
+}
+
+static void esp8266_uart_receive(void *opaque, const uint8_t *buf, int size)
+{
+    Esp8266UartState *s = opaque;
+
+    if (s->rx_hook) {
+        s->rx_hook(s->rx_hook_opaque, buf, size);
+        return;
+    }
+    esp8266_uart_push(s, buf, size);
+}
+
+void esp8266_uart_write_raw(Esp8266UartState *s, const void *buf, int len)
+{
+    qemu_chr_fe_write_all(&s->chr, buf, len);
+}
+
+void esp8266_uart_set_rx_hook(Esp8266UartState *s, Esp8266UartRxHook hook,
+                              void *opaque)
+{
+    s->rx_hook = hook;
+    s->rx_hook_opaque = opaque;
+    qemu_chr_fe_accept_input(&s->chr);
+}
+
+static uint64_t esp8266_uart_read(void *opaque, hwaddr addr, unsigned size)
+{
+    Esp8266UartState *s = opaque;
+    uint64_t r = 0;
+
+    switch (addr >> 2) {
+    case R_FIFO:
+        if (!fifo8_is_empty(&s->rx_fifo)) {
+            r = fifo8_pop(&s->rx_fifo);
+            if (fifo8_is_empty(&s->rx_fifo)) {
+                timer_del(s->rx_timeout_timer);
+            }
+            qemu_chr_fe_accept_input(&s->chr);
+            esp8266_uart_update(s);
+        }
+        break;
+    case R_INT_RAW:
+        r = s->int_raw;
+        break;
+    case R_INT_ST:
+        r = s->int_raw & s->int_ena;
+        break;
+    case R_INT_ENA:
+        r = s->int_ena;
+        break;
+    case R_INT_CLR:
+        r = 0;
+        break;
+    case R_CLKDIV:
+        r = s->clkdiv;
+        break;
+    case R_AUTOBAUD:
+        r = s->autobaud;
+        break;
+    case R_STATUS:
+        r = FIELD_DP32(0, STATUS, RXFIFO_CNT, fifo8_num_used(&s->rx_fifo));
+        r = FIELD_DP32(r, STATUS, RXD, 1);
+        r = FIELD_DP32(r, STATUS, TXD, 1);
+        break;
+    case R_CONF0:
+        r = s->conf0;
+        break;
+    case R_CONF1:
+        r = s->conf1;
+        break;
+    case R_LOWPULSE:
+        r = s->lowpulse;
+        break;
+    case R_HIGHPULSE:
+        r = s->highpulse;
+        break;
+    case R_PULSE_NUM:
+        r = s->pulse_num;
+        break;
+    case R_DATE:
+        r = UART_DATE_VALUE;
+        break;
+    case R_ID:
+        r = UART_ID_VALUE;
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: bad read offset 0x%" HWADDR_PRIx
+                      "\n", __func__, addr);
+        break;
+    }
+    trace_esp8266_uart_read(addr, r);
+    return r;
+}
+
+static void esp8266_uart_write(void *opaque, hwaddr addr, uint64_t value,
+                               unsigned size)
+{
+    Esp8266UartState *s = opaque;
+    uint8_t ch;
+
+    trace_esp8266_uart_write(addr, value);
+
+    switch (addr >> 2) {
+    case R_FIFO:
+        ch = value;
+        if (FIELD_EX32(s->conf0, CONF0, LOOPBACK)) {
+            esp8266_uart_push(s, &ch, 1);
+        } else {
+            /* Polled TX never stalls: the guest never sees a full FIFO. */
+            qemu_chr_fe_write_all(&s->chr, &ch, 1);
+        }
+        break;
+    case R_INT_ENA:
+        s->int_ena = value & INT_MASK;
+        break;
+    case R_INT_CLR:
+        s->int_raw &= ~(value & INT_MASK);
+        break;
+    case R_CLKDIV:
+        s->clkdiv = value & R_CLKDIV_CNT_MASK;
+        break;
+    case R_AUTOBAUD:
+        s->autobaud = value;
+        break;
+    case R_CONF0:
+        s->conf0 = value;
+        if (FIELD_EX32(value, CONF0, RXFIFO_RST)) {
+            fifo8_reset(&s->rx_fifo);
+            timer_del(s->rx_timeout_timer);
+        } else {
+            qemu_chr_fe_accept_input(&s->chr);
+        }
+        break;
+    case R_CONF1:
+        s->conf1 = value;
+        break;
+    case R_LOWPULSE:
+        s->lowpulse = value;
+        break;
+    case R_HIGHPULSE:
+        s->highpulse = value;
+        break;
+    case R_PULSE_NUM:
+        s->pulse_num = value;
+        break;
+    case R_INT_RAW:
+    case R_INT_ST:
+    case R_STATUS:
+    case R_DATE:
+    case R_ID:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: write to read-only offset 0x%"
+                      HWADDR_PRIx "\n", __func__, addr);
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: bad write offset 0x%" HWADDR_PRIx
+                      "\n", __func__, addr);
+        break;
+    }
+    esp8266_uart_update(s);
+}
+
+static const MemoryRegionOps esp8266_uart_ops = {
+    .read = esp8266_uart_read,
+    .write = esp8266_uart_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid.min_access_size = 1,
+    .valid.max_access_size = 4,
+    .impl.min_access_size = 4,
+    .impl.max_access_size = 4,
+};
+
+static void esp8266_uart_reset_hold(Object *obj, ResetType type)
+{
+    Esp8266UartState *s = ESP8266_UART(obj);
+
+    fifo8_reset(&s->rx_fifo);
+    timer_del(s->rx_timeout_timer);
+    s->int_raw = 0;
+    s->int_ena = 0;
+    s->clkdiv = CLKDIV_RESET;
+    s->autobaud = 0;
+    s->conf0 = CONF0_RESET;
+    s->conf1 = CONF1_RESET;
+    s->lowpulse = 0;
+    s->highpulse = 0;
+    s->pulse_num = 0;
+    s->rx_hook = NULL;
+    s->rx_hook_opaque = NULL;
+    qemu_set_irq(s->irq, 0);
+}
+
+static void esp8266_uart_init(Object *obj)
+{
+    Esp8266UartState *s = ESP8266_UART(obj);
+
+    memory_region_init_io(&s->iomem, obj, &esp8266_uart_ops, s,
+                          TYPE_ESP8266_UART, ESP8266_UART_MMIO_SIZE);
+    sysbus_init_mmio(SYS_BUS_DEVICE(obj), &s->iomem);
+    sysbus_init_irq(SYS_BUS_DEVICE(obj), &s->irq);
+}
+
+static void esp8266_uart_realize(DeviceState *dev, Error **errp)
+{
+    Esp8266UartState *s = ESP8266_UART(dev);
+
+    fifo8_create(&s->rx_fifo, ESP8266_UART_FIFO_SIZE);
+    s->rx_timeout_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                       esp8266_uart_rx_timeout, s);
+    qemu_chr_fe_set_handlers(&s->chr, esp8266_uart_can_receive,
+                             esp8266_uart_receive, NULL, NULL, s, NULL, true);
+}
+
+static void esp8266_uart_unrealize(DeviceState *dev)
+{
+    Esp8266UartState *s = ESP8266_UART(dev);
+
+    timer_free(s->rx_timeout_timer);
+    fifo8_destroy(&s->rx_fifo);
+}
+
+static const VMStateDescription vmstate_esp8266_uart = {
+    .name = TYPE_ESP8266_UART,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_FIFO8(rx_fifo, Esp8266UartState),
+        VMSTATE_TIMER_PTR(rx_timeout_timer, Esp8266UartState),
+        VMSTATE_UINT32(int_raw, Esp8266UartState),
+        VMSTATE_UINT32(int_ena, Esp8266UartState),
+        VMSTATE_UINT32(clkdiv, Esp8266UartState),
+        VMSTATE_UINT32(autobaud, Esp8266UartState),
+        VMSTATE_UINT32(conf0, Esp8266UartState),
+        VMSTATE_UINT32(conf1, Esp8266UartState),
+        VMSTATE_UINT32(lowpulse, Esp8266UartState),
+        VMSTATE_UINT32(highpulse, Esp8266UartState),
+        VMSTATE_UINT32(pulse_num, Esp8266UartState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const Property esp8266_uart_properties[] = {
+    DEFINE_PROP_CHR("chardev", Esp8266UartState, chr),
+};
+
+static void esp8266_uart_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    dc->realize = esp8266_uart_realize;
+    dc->unrealize = esp8266_uart_unrealize;
+    dc->vmsd = &vmstate_esp8266_uart;
+    rc->phases.hold = esp8266_uart_reset_hold;
+    device_class_set_props(dc, esp8266_uart_properties);
+    set_bit(DEVICE_CATEGORY_INPUT, dc->categories);
+}
+
+static const TypeInfo esp8266_uart_info = {
+    .name = TYPE_ESP8266_UART,
+    .parent = TYPE_SYS_BUS_DEVICE,
+    .instance_size = sizeof(Esp8266UartState),
+    .instance_init = esp8266_uart_init,
+    .class_init = esp8266_uart_class_init,
+};
+
+static void esp8266_uart_register_types(void)
+{
+    type_register_static(&esp8266_uart_info);
+}
+
+type_init(esp8266_uart_register_types)

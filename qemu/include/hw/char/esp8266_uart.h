@@ -1,0 +1,61 @@
+/*
+ * ESP8266 UART (UART0 at 0x60000000, UART1 at 0x60000F00)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_CHAR_ESP8266_UART_H
+#define HW_CHAR_ESP8266_UART_H
+
+#include "hw/sysbus.h"
+#include "chardev/char-fe.h"
+#include "qemu/fifo8.h"
+#include "qemu/timer.h"
+#include "qom/object.h"
+
+#define TYPE_ESP8266_UART "esp8266-uart"
+OBJECT_DECLARE_SIMPLE_TYPE(Esp8266UartState, ESP8266_UART)
+
+#define ESP8266_UART_MMIO_SIZE  0x80
+#define ESP8266_UART_FIFO_SIZE  128
+/* The UART reference clock (APB) that CLKDIV divides. */
+#define ESP8266_UART_CLK_HZ     80000000
+
+/*
+ * Download mode hook: when set, bytes from the chardev go to this
+ * handler instead of the RX FIFO (the machine's boot code speaks the
+ * serial flasher protocol on UART0 while the CPU is held).
+ */
+typedef void (*Esp8266UartRxHook)(void *opaque, const uint8_t *buf, int size);
+
+struct Esp8266UartState {
+    SysBusDevice parent_obj;
+
+    MemoryRegion iomem;
+    CharBackend chr;
+    qemu_irq irq;
+    QEMUTimer *rx_timeout_timer;
+
+    Fifo8 rx_fifo;
+    uint32_t int_raw;
+    uint32_t int_ena;
+    uint32_t clkdiv;
+    uint32_t autobaud;
+    uint32_t conf0;
+    uint32_t conf1;
+    uint32_t lowpulse;
+    uint32_t highpulse;
+    uint32_t pulse_num;
+
+    Esp8266UartRxHook rx_hook;
+    void *rx_hook_opaque;
+};
+
+/* Write text straight to the UART's chardev (boot messages). */
+void esp8266_uart_write_raw(Esp8266UartState *s, const void *buf, int len);
+
+/* Route received bytes to @hook (NULL: back to the RX FIFO). */
+void esp8266_uart_set_rx_hook(Esp8266UartState *s, Esp8266UartRxHook hook,
+                              void *opaque);
+
+#endif

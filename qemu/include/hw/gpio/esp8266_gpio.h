@@ -1,0 +1,52 @@
+/*
+ * ESP8266 GPIO block (0x60000300)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_GPIO_ESP8266_GPIO_H
+#define HW_GPIO_ESP8266_GPIO_H
+
+#include "hw/sysbus.h"
+#include "hw/misc/esp8266_rtc.h"
+#include "qom/object.h"
+
+#define TYPE_ESP8266_GPIO "esp8266-gpio"
+OBJECT_DECLARE_SIMPLE_TYPE(Esp8266GpioState, ESP8266_GPIO)
+
+#define ESP8266_GPIO_MMIO_SIZE      0x100
+/* GPIO0..15 here; GPIO16 is part of the RTC block. */
+#define ESP8266_GPIO_NUM_PINS       16
+#define ESP8266_GPIO_PIN16          16
+#define ESP8266_GPIO_ALL_PINS       0x1FFFF /* bits 0..16 of in/out/enable */
+
+/*
+ * Host interface (QOM properties, e.g. over QMP qom-get/qom-set on
+ * /machine/soc/gpio):
+ *   "in"      uint32 r/w: levels the host drives on pins 0..16 (bit 16 =
+ *             GPIO16); default 0x1FFFF (every pin pulled high)
+ *   "out"     uint32 r/o: level on each pad (bit 16 = GPIO16)
+ *   "enable"  uint32 r/o: output-enable mask (bit 16 = GPIO16)
+ * Named GPIO lines for other QEMU devices: "pin-in" (17 inputs, same as
+ * the bits of "in") and "pin-out" (16 outputs: pad levels of pins 0..15).
+ */
+struct Esp8266GpioState {
+    SysBusDevice parent_obj;
+
+    MemoryRegion iomem;
+    qemu_irq irq;                   /* CPU interrupt 4, level */
+    qemu_irq pin_out[ESP8266_GPIO_NUM_PINS];
+    Esp8266RtcState *rtc;           /* link: GPIO16 */
+
+    uint32_t out;
+    uint32_t enable;
+    uint32_t status;
+    uint32_t pin[ESP8266_GPIO_NUM_PINS];
+    uint32_t sigma_delta;
+    uint32_t calib_sync;
+    uint32_t host_in;               /* "in" property */
+    uint32_t pads;                  /* last pad levels, for edge detection */
+    uint32_t strapping;             /* IN[31:16] */
+};
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * ESP8266 FRC1/FRC2 timers (0x60000600)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_TIMER_ESP8266_FRC_TIMER_H
+#define HW_TIMER_ESP8266_FRC_TIMER_H
+
+#include "hw/sysbus.h"
+#include "qemu/timer.h"
+#include "qom/object.h"
+
+#define TYPE_ESP8266_FRC_TIMER "esp8266-frc-timer"
+OBJECT_DECLARE_SIMPLE_TYPE(Esp8266FrcTimerState, ESP8266_FRC_TIMER)
+
+#define ESP8266_FRC_MMIO_SIZE       0x100
+/* Both timers count the APB clock (80 MHz, whatever the CPU clock). */
+#define ESP8266_FRC_CLK_HZ          80000000
+#define ESP8266_FRC1_MAX            0x7FFFFF
+
+enum {
+    ESP8266_FRC1 = 0,               /* sysbus IRQ 0: 23-bit down counter */
+    ESP8266_FRC2 = 1,               /* sysbus IRQ 1: 32-bit up counter */
+    ESP8266_FRC_NUM,
+};
+
+typedef struct Esp8266Frc {
+    QEMUTimer *timer;
+    qemu_irq irq;
+    uint32_t load;
+    uint32_t ctrl;
+    uint32_t alarm;                 /* FRC2 only */
+    bool int_status;
+    /* COUNT is base_count at base_ns (moving from there while enabled). */
+    uint32_t base_count;
+    int64_t base_ns;
+} Esp8266Frc;
+
+struct Esp8266FrcTimerState {
+    SysBusDevice parent_obj;
+
+    MemoryRegion iomem;
+    Esp8266Frc frc[ESP8266_FRC_NUM];
+};
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Hardware RNG word (0x3FF20E44) and the WDEV microsecond counter.
+ *
+ * Output: "RNG v=..." eight times, "WDEV a=... b=... cycles=...", DONE.
+ */
+
+#include "periph_common.h"
+
+int main(void)
+{
+    uint32_t a, b, t0, t1;
+    int i;
+
+    uart_puts("RNG test\n");
+    for (i = 0; i < 8; i++) {
+        kv("RNG v", REG(WDEV_RNG));
+        nl();
+    }
+    t0 = ccount();
+    a = REG(WDEV_COUNT);
+    delay_us(2000);
+    b = REG(WDEV_COUNT);
+    t1 = ccount();
+    kv("WDEV a", a);
+    kv("b", b);
+    kv("cycles", t1 - t0);
+    nl();
+    uart_puts("DONE\n");
+    halt();
+}
