@@ -1,0 +1,32 @@
+// ESP8266_QEMU: the esp8266 port on our open HAL, for the emulated board (and real ones).
+
+#define MICROPY_HW_BOARD_NAME "ESP8266 QEMU (open HAL)"
+#define MICROPY_HW_MCU_NAME "ESP8266"
+
+#define MICROPY_PERSISTENT_CODE_LOAD    (1)
+#define MICROPY_EMIT_XTENSA             (1)
+#define MICROPY_EMIT_INLINE_XTENSA      (1)
+
+#define MICROPY_ERROR_REPORTING         (MICROPY_ERROR_REPORTING_NORMAL)
+
+#define MICROPY_READER_VFS              (MICROPY_VFS)
+#define MICROPY_VFS                     (1)
+
+// No AES implementation without axTLS/mbedTLS (empty in Debian's source).
+#define MICROPY_PY_CRYPTOLIB            (0)
+
+// machine.PinBase: Python Pin subclasses driven by C code (Signal, SoftI2C, ...).
+#define MICROPY_PY_MACHINE_PIN_BASE     (1)
+
+// No network yet: the NIC driver and lwIP glue replace the SDK's WiFi later.
+#define MICROPY_PY_LWIP                 (0)
+#define MICROPY_PY_LWIP_SOCK_RAW        (0)
+#define MICROPY_PY_NETWORK              (0)
+#define MICROPY_PY_WEBSOCKET            (0)
+#define MICROPY_PY_WEBREPL              (0)
+
+// Raw-paste flow control lets the host have two windows of MICROPY_REPL_STDIN_BUFFER_MAX / 2
+// bytes outstanding. The port's stdin ring buffer (esp_mphal.c, 256 bytes) holds 255, so
+// with the default 256 a fast host (the emulator's pty has no baud-rate pacing) can lose a
+// byte per window while the board compiles. 254 keeps every outstanding byte.
+#define MICROPY_REPL_STDIN_BUFFER_MAX   (254)
