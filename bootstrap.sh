@@ -4,7 +4,7 @@
 # - system packages (apt) when run as root; otherwise prints the exact command to run
 # - a Python venv in .venv with the harness and its dependencies (pyproject.toml)
 # - `invoke setup` (toolchain check) and the main job: fetch + patch the pinned sources and
-#   build the emulator (later also the firmware)
+#   build the emulator and the MicroPython firmware
 # Running it again only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,4 +30,4 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-exec .venv/bin/invoke setup qemu "$@"
+exec .venv/bin/invoke setup qemu build "$@"

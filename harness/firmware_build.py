@@ -187,9 +187,7 @@ def _gcc_xtensa_sources(cache: Path) -> Path:
     debs = sorted(downloads.glob(f"{GCC_SOURCE_PACKAGE}_*_all.deb"))
     if not debs:
         with progress.step(f"download {GCC_SOURCE_PACKAGE} (GCC's libgcc sources)"):
-            _run(["apt-get", "download", GCC_SOURCE_PACKAGE],
-                 f"apt-get download {GCC_SOURCE_PACKAGE} (is apt configured? run "
-                 "`apt-get update`)", cwd=downloads)
+            _apt_download(GCC_SOURCE_PACKAGE, downloads)
         debs = sorted(downloads.glob(f"{GCC_SOURCE_PACKAGE}_*_all.deb"))
         if not debs:
             raise BuildError(f"apt-get download left no {GCC_SOURCE_PACKAGE} .deb in {downloads}")
@@ -209,6 +207,21 @@ def _gcc_xtensa_sources(cache: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     return dest
+
+
+def _apt_download(package: str, dest: Path) -> None:
+    """`apt-get download` (apt's signed index vouches for the .deb); as root, refresh apt's
+    package lists once when they do not know the package (e.g. a fresh container)."""
+    cmd = ["apt-get", "download", package]
+    result = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
+    if result.returncode != 0 and os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, text=True)
+        result = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(
+            f"`apt-get download {package}` failed:\n{result.stderr.strip()[-1000:]}\n"
+            "Run `sudo apt-get update` and try again (the package is in Debian 12's main)."
+        )
 
 
 def _xtensa_config_dir() -> Path:

@@ -55,7 +55,9 @@ def fake_target(pytester: pytest.Pytester, tmp_path: Path) -> list[str]:
     firmware.mkdir()
     (firmware / "flash.img").write_bytes(b"\xff" * 4096)
     return ["--qemu-binary", str(script), "--firmware", str(firmware),
-            "--board-log-dir", str(tmp_path / "logs"), "-p", "no:cacheprovider"]
+            "--board-log-dir", str(tmp_path / "logs"), "-p", "no:cacheprovider",
+            # the network plugin would make needs_net tests run; this test checks the skip
+            "-p", "no:esp8266-net"]
 
 
 def test_board_fixtures_reports_and_markers(pytester: pytest.Pytester, fake_target, tmp_path,

@@ -1,0 +1,10 @@
+"""The boards' network: tap mode (namespace, bridge, TAPs, dnsmasq) or user mode (slirp).
+
+See docs/network.md. Entry point: ``NetworkService`` (service.py).
+"""
+
+from harness.network.addresses import DNS_IP, HOST_IP, board_ip, board_mac
+from harness.network.service import MODES, NetworkService, Peer, default_mode
+
+__all__ = ["DNS_IP", "HOST_IP", "MODES", "NetworkService", "Peer", "board_ip", "board_mac",
+           "default_mode"]
