@@ -214,6 +214,19 @@ def test_qemu(c: Context, k: str = "", pytest_args: str = "", qemu_binary: str =
                    code=code)
 
 
+@task(help={"runs": "samples per benchmark (default 10)",
+            "no_build": "skip the cached-rebuild benchmark", **_TARGET_HELP})
+@friendly
+def bench(c: Context, runs: int = 10, no_build: bool = False, target: str = "qemu",
+          port: str | None = None, firmware: str | None = None,
+          qemu_binary: str | None = None) -> None:
+    """test: benchmarks (boot time, REPL latency, transfers, CPU, rebuild) -> build/reports/."""
+    from harness import bench as benchmarks
+
+    benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
+                   include_build=not no_build)
+
+
 @task(help={"cache": "also delete the download cache"})
 def clean(c: Context, cache: bool = False) -> None:
     """misc: delete build/ (and with --cache the download cache)."""

@@ -1,0 +1,187 @@
+"""Benchmarks (`invoke bench`): the speed targets of DESIGN.md, measured, never asserted.
+
+Each benchmark runs on the target the options name (QEMU by default, or a real board with
+`--target serial`), so the same numbers can be compared between the emulator and hardware.
+Results go to stdout as a table and to build/reports/bench.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import progress
+from .paths import REPO_ROOT, reports_dir
+from .qemu_service import QemuService
+from .targets import TargetOptions, make_service
+
+
+@dataclass
+class Result:
+    name: str
+    unit: str
+    samples: list[float]
+    target: str = ""
+    note: str = ""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def row(self) -> str:
+        lo, hi = min(self.samples), max(self.samples)
+        spread = f"{lo:.3g}..{hi:.3g}" if len(self.samples) > 1 else ""
+        line = f"  {self.name:<34} {self.median:>10.4g} {self.unit:<8} {spread:<18}"
+        return line + (f" {self.note}" if self.note else "")
+
+
+def _timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def boot_to_prompt(options: TargetOptions, runs: int) -> list[Result]:
+    """QEMU only: process start to `>>>`, and from `cont` (CPU released) to `>>>`."""
+    whole, after_cont = [], []
+    for _ in range(runs):
+        service = make_service(options)
+        assert isinstance(service, QemuService)
+        service.wait_for_boot = False
+        start = time.perf_counter()
+        try:
+            board = service.start()
+            released = time.perf_counter()
+            board.wait_for_boot()
+            end = time.perf_counter()
+        finally:
+            service.stop()
+        whole.append((end - start) * 1000)
+        after_cont.append((end - released) * 1000)
+    return [
+        Result("boot: CPU released -> '>>>'", "ms", after_cont, note="target < 300 ms"),
+        Result("boot: QEMU start -> '>>>'", "ms", whole, note="includes QEMU start-up"),
+    ]
+
+
+# A fixed Python workload timed by the board itself (time.ticks_us) and by the host.
+CPU_WORKLOAD = """
+import time
+def _bench(n):
+    t = time.ticks_us()
+    acc = 0
+    for i in range(n):
+        acc = (acc * 31 + i) & 0xFFFF
+    s = ''
+    for i in range(n // 10):
+        s = str(i) + s[:20]
+    d = {}
+    for i in range(n // 10):
+        d[i % 97] = d.get(i % 97, 0) + 1
+    return time.ticks_diff(time.ticks_us(), t), acc
+"""
+
+
+def on_board(options: TargetOptions, runs: int) -> list[Result]:
+    """Benchmarks that need one running board."""
+    service = make_service(options)
+    board = service.start()
+    try:
+        results = []
+        # Round trip of the smallest raw-REPL exec.
+        rtt = [_timed(lambda: board.exec("pass")) * 1000 for _ in range(max(runs, 10))]
+        results.append(Result("raw REPL exec('pass') round trip", "ms", rtt))
+        # Soft reset to prompt.
+        soft = [_timed(board.soft_reset) * 1000 for _ in range(max(runs // 2, 3))]
+        results.append(Result("soft reset -> prompt", "ms", soft))
+        # Hard reset to prompt (QEMU: QMP system_reset; serial: DTR/RTS).
+        try:
+            hard = [_timed(board.hard_reset) * 1000 for _ in range(max(runs // 2, 3))]
+            results.append(Result("hard reset -> prompt", "ms", hard))
+        except Exception as exc:  # a serial board without a reset circuit
+            progress.say(f"    hard reset not measured: {exc}")
+        # File transfer through raw-paste (put) and back (get).
+        payload = os.urandom(16 * 1024)
+        put = [len(payload) / 1024 / _timed(lambda: board.put("/bench.bin", payload))
+               for _ in range(3)]
+        results.append(Result("put 16 KiB file", "KiB/s", put))
+        get = [len(payload) / 1024 / _timed(lambda: board.get("/bench.bin")) for _ in range(3)]
+        results.append(Result("get 16 KiB file", "KiB/s", get))
+        board.rm("/bench.bin")
+        # CPU workload: board-measured time (emulated time) vs host-measured wall time.
+        board.exec(CPU_WORKLOAD)
+        board_ms, host_ms = [], []
+        for _ in range(max(runs // 2, 3)):
+            start = time.perf_counter()
+            us, _acc = board.eval("_bench(20000)")
+            host_ms.append((time.perf_counter() - start) * 1000)
+            board_ms.append(us / 1000)
+        results.append(Result("python workload, board clock", "ms", board_ms,
+                              note="compare with --target serial on a real board"))
+        results.append(Result("python workload, host clock", "ms", host_ms))
+        mem = board.eval("__import__('gc').mem_free()")
+        results.append(Result("gc.mem_free() after boot+bench", "bytes", [float(mem)],
+                              note="real board: 30-35 KB"))
+        return results
+    finally:
+        service.stop()
+
+
+def rebuild_and_one_test() -> list[Result]:
+    """Cached rebuild (emulator + firmware, nothing changed) plus one board test."""
+    invoke = [sys.executable, "-m", "invoke"]
+    steps = {
+        "no-op rebuild: invoke qemu": [*invoke, "qemu"],
+        "no-op rebuild: invoke build": [*invoke, "build"],
+        "one board test (pytest)": [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                    "tests/board", "-k", "platform", "--maxfail=1"],
+    }
+    results, total = [], 0.0
+    for label, cmd in steps.items():
+        start = time.perf_counter()
+        done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        total += seconds
+        note = "" if done.returncode in (0, 5) else f"exit {done.returncode}"
+        results.append(Result(label, "s", [seconds], note=note))
+    results.append(Result("cached rebuild + one board test", "s", [total], note="target < 30 s"))
+    return results
+
+
+def run(options: TargetOptions, runs: int = 10, include_build: bool = True) -> list[Result]:
+    results: list[Result] = []
+    with progress.step(f"benchmarks on {options.target}"):
+        if options.target == "qemu":
+            results += boot_to_prompt(options, runs)
+        results += on_board(options, runs)
+        if include_build and options.target == "qemu":
+            results += rebuild_and_one_test()
+    for r in results:
+        r.target = options.target
+    report(results)
+    return results
+
+
+def report(results: list[Result], path: Path | None = None) -> Path:
+    progress.say(f"  {'benchmark':<34} {'median':>10} {'unit':<8} {'min..max':<18}")
+    for r in results:
+        progress.say(r.row())
+    path = path or reports_dir() / "bench.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "host": {"machine": platform.machine(), "cpus": os.cpu_count(),
+                 "python": platform.python_version()},
+        "results": [{**asdict(r), "median": r.median} for r in results],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    progress.say(f"    written to {path}")
+    return path
