@@ -24,8 +24,11 @@ EXIT_KEY = b"\x1d"  # Ctrl-]
 
 
 def terminal(board: Board, stdin_fd: int | None = None,
-             stdout: BinaryIO | None = None) -> None:
-    """Interactive session on the board until Ctrl-] (or the line closes)."""
+             stdout: BinaryIO | None = None, ready_message: str = "") -> None:
+    """Interactive session on the board until Ctrl-] (or the line closes).
+
+    ``ready_message`` is shown once the terminal is in raw mode: switching modes flushes typed
+    input, so anything the user types after seeing it reaches the board."""
     stdin_fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
     out = stdout if stdout is not None else sys.stdout.buffer
     serial_fd = getattr(board.transport.stream, "fileno", lambda: None)()
@@ -35,6 +38,10 @@ def terminal(board: Board, stdin_fd: int | None = None,
     try:
         if saved is not None:
             tty.setraw(stdin_fd)
+        if ready_message:
+            sys.stderr.write(ready_message)
+            sys.stderr.flush()
+            board.transport.write(b"\r")  # show a prompt
         _pump(board, stdin_fd, serial_fd, out)
     finally:
         if saved is not None:
@@ -88,9 +95,8 @@ def repl(options: TargetOptions) -> None:
     service = make_service(options, name="repl")
     board = service.start()
     try:
-        sys.stderr.write(f"--- connected to {board.name} ({options.target}); Ctrl-] quits ---\r\n")
-        board.transport.write(b"\r")  # show a prompt
-        terminal(board)
+        terminal(board, ready_message=f"--- connected to {board.name} ({options.target}); "
+                 "Ctrl-] quits ---\r\n")
         sys.stderr.write("\r\n--- bye ---\n")
     finally:
         service.stop()

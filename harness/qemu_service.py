@@ -5,10 +5,11 @@
 1. makes a private run dir (``esp8266-qemu-*`` in the temp dir) with a copy of the flash image
    (or uses ``flash_path``, kept across runs to test persistence);
 2. listens for QMP on ``run_dir/qmp.sock`` and starts QEMU paused (``-S``) in its own process
-   group, UART0 on ``-serial pty``, UART1 into a log file;
-3. reads the pty path from QEMU's output (``char device redirected to /dev/pts/N (label
-   serial0)``), accepts QEMU's QMP connection, opens the pty, then lets the CPU run (``cont``),
-   so not one byte of the boot output is lost;
+   group, UART0 on a unix socket QEMU listens on (``run_dir/uart0.sock``), UART1 into a log file;
+3. accepts QEMU's QMP connection (QEMU creates chardevs in command-line order and UART0's comes
+   first, so its socket exists by then), connects to UART0, then lets the CPU run (``cont``), so
+   not one byte of the boot output is lost. A socket rather than ``-serial pty``: QEMU's pty
+   backend notices a reader only on a 1 s poll, which delayed the first command after start;
 4. waits for the ``>>> `` prompt.
 
 ``stop()`` (also on ``with`` exit, at interpreter exit and on SIGTERM) kills the process group
@@ -18,7 +19,6 @@ and deletes the run dir; logs survive only in ``log_dir``.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -33,12 +33,12 @@ from harness.app import DEFAULT_QEMU_BINARY
 from harness.board import Board
 from harness.errors import BoardError, HarnessError, SetupError
 from harness.gpio import Gpio
-from harness.qmp import QmpConnection
-from harness.transport import SerialStream, Transport
+from harness.qmp import QmpConnection, QmpError
+from harness.transport import Transport, UnixSocketStream
 from harness.uart_log import UartLog
 
-PTY_LINE = re.compile(rb"char device redirected to (\S+) \(label (\S+)\)")
 UART0_LABEL = "serial0"
+UART0_SOCKET = "uart0.sock"
 RUN_DIR_PREFIX = "esp8266-qemu-"
 OWNER_FILE = "owner.pid"
 
@@ -70,6 +70,7 @@ class QemuCommand:
     flash_image: Path
     qmp_socket: Path
     uart1_log: Path
+    uart0_socket: Path | None = None  # default: uart0.sock beside the QMP socket
     binary: Path = DEFAULT_QEMU_BINARY
     machine: str = "esp8266"
     paused: bool = True
@@ -77,7 +78,10 @@ class QemuCommand:
 
 
 def build_command(cmd: QemuCommand) -> list[str]:
-    """QEMU's argv: UART0 = first -serial (a pty), UART1 = second -serial (a log file)."""
+    """QEMU's argv: UART0 = first -serial (a unix socket QEMU listens on), UART1 = second
+    -serial (a log file). UART0's chardev comes before QMP's: it must exist when QEMU connects
+    to our QMP listener."""
+    uart0 = cmd.uart0_socket or cmd.qmp_socket.with_name(UART0_SOCKET)
     argv = [
         str(cmd.binary),
         "-M", cmd.machine,
@@ -85,9 +89,10 @@ def build_command(cmd: QemuCommand) -> list[str]:
         "-display", "none",
         "-monitor", "none",
         "-drive", f"if=mtd,format=raw,file={_qemu_path(cmd.flash_image)}",
+        "-chardev", f"socket,id=uart0,path={_qemu_path(uart0)},server=on,wait=off",
         "-chardev", f"socket,id=qmp,path={_qemu_path(cmd.qmp_socket)}",
         "-mon", "chardev=qmp,mode=control",
-        "-serial", "pty",
+        "-serial", "chardev:uart0",
         "-chardev", f"file,id=uart1,path={_qemu_path(cmd.uart1_log)}",
         "-serial", "chardev:uart1",
     ]
@@ -98,27 +103,24 @@ def build_command(cmd: QemuCommand) -> list[str]:
 
 
 class _OutputWatcher(threading.Thread):
-    """Copies QEMU's stdout/stderr to a log file and finds the UART0 pty path in it."""
+    """Copies QEMU's stdout/stderr to a log file; ``ended`` is set when QEMU closed it."""
 
     def __init__(self, stream: IO[bytes], log_path: Path) -> None:
         super().__init__(daemon=True, name="qemu-output")
         self.stream = stream
         self.log_path = log_path
-        self.pty_found = threading.Event()
-        self.pty: str | None = None
+        self.ended = threading.Event()
         self.output = bytearray()
 
     def run(self) -> None:
-        with self.log_path.open("ab") as log:
-            for line in iter(self.stream.readline, b""):
-                log.write(line)
-                log.flush()
-                self.output += line
-                match = PTY_LINE.search(line)
-                if match and match.group(2).decode() == UART0_LABEL and self.pty is None:
-                    self.pty = match.group(1).decode()
-                    self.pty_found.set()
-        self.pty_found.set()  # QEMU closed its output (exited): stop waiting
+        try:
+            with self.log_path.open("ab") as log:
+                for line in iter(self.stream.readline, b""):
+                    log.write(line)
+                    log.flush()
+                    self.output += line
+        finally:
+            self.ended.set()
 
     def text(self) -> str:
         return self.output.decode("utf-8", "replace").strip()[-2000:]
@@ -213,10 +215,9 @@ class QemuService:
                                            cwd=self.run_dir)
         self._watcher = _OutputWatcher(self.process.stdout, self.qemu_log)
         self._watcher.start()
-        pty = self._wait_for_pty()
-        self.qmp.accept(self.startup_timeout)
+        self._accept_qmp()
         log = UartLog(self.uart0_log)
-        transport = Transport(SerialStream(pty))
+        transport = Transport(UnixSocketStream(self.run_dir / UART0_SOCKET))
         self.board = Board(
             transport, name=self.name, log=log, elf=self.elf, resetter=self.hard_reset_line,
             timeout=self.timeout, boot_timeout=self.boot_timeout,
@@ -238,24 +239,24 @@ class QemuService:
         shutil.copyfile(self.flash_image, copy)
         return copy
 
-    def _wait_for_pty(self) -> str:
-        assert self._watcher is not None and self.process is not None
-        self._watcher.pty_found.wait(self.startup_timeout)
-        if self._watcher.pty is not None:
-            return self._watcher.pty
+    def _accept_qmp(self) -> None:
+        """QEMU connects to our QMP listener once its chardevs (UART0's first) exist."""
+        assert self._watcher is not None and self.process is not None and self.qmp is not None
         try:
-            status: int | None = self.process.wait(timeout=2)  # the output ended: exiting?
+            self.qmp.accept(self.startup_timeout, abort=self._watcher.ended)
+            return
+        except QmpError as exc:
+            failure = exc
+        try:
+            status: int | None = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             status = None
         said = self._watcher.text() or "(nothing)"
         where = f"\nfull log: {self.qemu_log}" if self.log_dir is not None else ""
         if status is not None:
-            raise BoardError(f"QEMU exited with status {status} before reporting its UART0 pty;"
-                             f" QEMU said:\n{said}{where}")
-        raise BoardError(
-            f"QEMU did not report its UART0 pty within {self.startup_timeout:g} s (expected "
-            f"'char device redirected to /dev/pts/N (label serial0)'); QEMU said:\n{said}{where}"
-        )
+            raise BoardError(f"QEMU exited with status {status} before it was ready; QEMU said:"
+                             f"\n{said}{where}")
+        raise QmpError(f"{failure}; QEMU is still running; it said:\n{said}{where}")
 
     def hard_reset_line(self) -> None:
         """Pulse the reset (QMP ``system_reset``); ``Board.hard_reset`` also waits for boot."""

@@ -8,7 +8,9 @@ Each call runs the async client on our own event loop until the answer arrived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,8 +53,31 @@ class QmpConnection:
         self.path = path
         self._run(self._client.start_server(str(path)), 5.0, "listen")
 
-    def accept(self, timeout: float = 10.0) -> None:
-        self._run(self._client.accept(), timeout, "connect (QEMU never connected to the socket)")
+    def accept(self, timeout: float = 10.0, abort: threading.Event | None = None) -> None:
+        """Wait for QEMU to connect; ``abort`` (set when QEMU's output ends, i.e. it exited)
+        ends the wait at once with a QmpError."""
+        self._run(self._accept(abort), timeout, "connect (QEMU never connected to the socket)")
+
+    async def _accept(self, abort: threading.Event | None) -> None:
+        accept = asyncio.ensure_future(self._client.accept())
+        watch = asyncio.ensure_future(self._watch(abort)) if abort is not None else None
+        try:
+            waiting = {accept} | ({watch} if watch else set())
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if accept not in done:
+                raise QMPError("QEMU exited before it connected to the QMP socket")
+            accept.result()
+        finally:
+            for task in (accept, watch):
+                if task is not None and not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, QMPError, OSError):
+                        await task
+
+    @staticmethod
+    async def _watch(abort: threading.Event) -> None:
+        while not abort.is_set():  # set by a thread: poll it cheaply on the loop
+            await asyncio.sleep(0.02)
 
     def execute(self, command: str, arguments: Mapping[str, object] | None = None,
                 timeout: float = 10.0) -> Any:

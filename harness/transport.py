@@ -14,7 +14,9 @@ No sleeps: every wait is a read with a timeout.
 from __future__ import annotations
 
 import errno
+import os
 import select
+import socket
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -36,6 +38,57 @@ class ByteStream(Protocol):
     def write(self, data: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+
+class UnixSocketStream:
+    """A unix-domain stream socket, e.g. QEMU's ``-chardev socket,server=on`` for UART0.
+
+    Unlike QEMU's pty backend, which notices a reader only on a 1 s poll (input typed before
+    that waits), a socket chardev reads from the moment we connect.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.port = str(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.sock.connect(self.port)
+        except OSError as exc:
+            self.sock.close()
+            raise BoardDisconnected(
+                f"cannot connect to the UART socket {self.port}: {exc}; did QEMU start? see the "
+                "QEMU log"
+            ) from exc
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def read_some(self, timeout: float) -> bytes:
+        try:
+            ready, _, _ = select.select([self.sock], [], [], max(timeout, 0.0))
+            if not ready:
+                return b""
+            data = self.sock.recv(4096)
+        except OSError as exc:
+            raise BoardDisconnected(f"the UART socket {self.port} failed: {exc}") from exc
+        if not data:
+            raise BoardDisconnected(
+                f"the UART socket {self.port} closed; did QEMU exit? see the QEMU log"
+            )
+        return data
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            raise BoardDisconnected(
+                f"the UART socket {self.port} closed while writing ({exc}); did QEMU exit?"
+            ) from exc
+
+    def set_lines(self, *, dtr: bool | None = None, rts: bool | None = None) -> None:
+        """An emulated UART has no modem lines; resets go through QMP."""
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 class SerialStream:

@@ -1,13 +1,14 @@
 """A stand-in for qemu-system-xtensa, for testing QemuService's process handling (not QEMU).
 
-It reads the command line that ``build_command()`` wrote, prints the pty line like QEMU, and
-depending on ``FAKE_QEMU_MODE``:
+It reads the command line that ``build_command()`` wrote, listens on the UART0 socket like
+QEMU's ``-chardev socket,server=on`` (relaying to a fake board on a pty), and depending on
+``FAKE_QEMU_MODE``:
 
-* ``board`` (default): runs the fake MicroPython board on the pty, connects to the QMP socket
+* ``board`` (default): runs the fake MicroPython board behind UART0, connects to the QMP socket
   and answers qmp_capabilities, cont, system_reset, qom-get/qom-set on the GPIO object (a wire
   loop: ``out`` follows ``in`` a moment later), writes a line to the UART1 log, and starts a
   helper child (``sleep``) whose pid it prints, to check that teardown kills the whole group;
-* ``hang``: prints the pty line, ignores SIGTERM and never connects QMP;
+* ``hang``: ignores SIGTERM and never connects QMP;
 * ``fail``: prints an error like QEMU's and exits 1.
 """
 
@@ -35,6 +36,28 @@ def option_value(argv: list[str], flag: str, prefix: str) -> str | None:
                 if part.startswith("path=") or part.startswith("file="):
                     return part.split("=", 1)[1]
     return None
+
+
+def serve_uart(path: str, device: FakeMicroPython) -> None:
+    """QEMU's socket chardev with server=on: listen now, relay the fake board's pty to the one
+    client that connects."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+
+    def relay() -> None:
+        conn, _ = server.accept()
+        tty = os.open(device.port, os.O_RDWR | os.O_NOCTTY)
+
+        def board_to_host() -> None:
+            while data := os.read(tty, 4096):
+                conn.sendall(data)
+
+        threading.Thread(target=board_to_host, daemon=True).start()
+        while data := conn.recv(4096):
+            os.write(tty, data)
+
+    threading.Thread(target=relay, daemon=True).start()
 
 
 def say(text: str) -> None:
@@ -111,7 +134,9 @@ def main() -> int:
                  b"epc1=0x4020a1b2, epc2=0x00000000, epc3=0x00000000, excvaddr=0x00000004, "
                  b"depc=0x00000000\r\nregs: a0=0x40201234 a1=0x3ffffe10\r\n")
     device = FakeMicroPython(fs_root, crash_text=crash)
-    say(f"char device redirected to {device.port} (label serial0)")
+    uart0 = option_value(argv, "-chardev", "socket,id=uart0")
+    assert uart0, "no UART0 socket chardev on the command line"
+    serve_uart(uart0, device)
     if mode == "hang":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:

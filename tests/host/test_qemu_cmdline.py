@@ -8,7 +8,7 @@ import pytest
 
 from harness.app import FirmwareArtifacts, qemu_binary
 from harness.errors import SetupError
-from harness.qemu_service import PTY_LINE, QemuCommand, build_command
+from harness.qemu_service import QemuCommand, build_command
 from harness.targets import TargetOptions, make_service, qemu_args_from
 
 
@@ -37,10 +37,19 @@ def test_flash_is_an_mtd_drive_on_the_private_copy():
         "if=mtd,format=raw,file=/run/x/flash.img"]
 
 
-def test_uart0_is_the_first_serial_on_a_pty_and_uart1_a_log_file():
+def test_uart0_is_the_first_serial_on_a_socket_and_uart1_a_log_file():
     argv = command()
-    assert option_values(argv, "-serial") == ["pty", "chardev:uart1"]
-    assert "file,id=uart1,path=/logs/uart1.log" in option_values(argv, "-chardev")
+    assert option_values(argv, "-serial") == ["chardev:uart0", "chardev:uart1"]
+    chardevs = option_values(argv, "-chardev")
+    assert chardevs[0] == "socket,id=uart0,path=/run/x/uart0.sock,server=on,wait=off"
+    assert "file,id=uart1,path=/logs/uart1.log" in chardevs
+
+
+def test_uart0_socket_exists_before_qemu_connects_to_qmp():
+    # QEMU creates chardevs in command-line order: UART0's listener must come first.
+    chardevs = option_values(command(), "-chardev")
+    assert chardevs.index("socket,id=uart0,path=/run/x/uart0.sock,server=on,wait=off") < \
+        chardevs.index("socket,id=qmp,path=/run/x/qmp.sock")
 
 
 def test_qmp_connects_to_our_socket_and_the_cpu_starts_paused():
@@ -61,11 +70,6 @@ def test_extra_args_come_last_for_the_network_hook():
 def test_commas_in_paths_are_escaped_for_qemu():
     argv = command(flash_image=Path("/tmp/a,b/flash.img"))
     assert option_values(argv, "-drive") == ["if=mtd,format=raw,file=/tmp/a,,b/flash.img"]
-
-
-def test_pty_line_parser_matches_qemus_message():
-    match = PTY_LINE.search(b"char device redirected to /dev/pts/7 (label serial0)\n")
-    assert match and match.group(1) == b"/dev/pts/7" and match.group(2) == b"serial0"
 
 
 def test_artifacts_from_a_directory_or_a_file(tmp_path):

@@ -1,7 +1,7 @@
 """QemuService's process handling, against a stand-in for QEMU (fake_qemu.py), not QEMU.
 
-The stand-in prints QEMU's pty line, speaks QMP on our socket and runs the fake MicroPython on
-the pty, so start-up, reset, GPIO and above all teardown (process group, temp files) are
+The stand-in listens on the UART0 socket, speaks QMP on ours and runs the fake MicroPython behind
+UART0, so start-up, reset, GPIO and above all teardown (process group, temp files) are
 tested without an emulator.
 """
 
@@ -68,7 +68,15 @@ def helper_pid(log: Path) -> int:
 
 
 def our_run_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("esp8266-qemu-*")}
+    """Run dirs owned by this process (other test runs on the machine have their own)."""
+    mine = set()
+    for p in Path(tempfile.gettempdir()).glob("esp8266-qemu-*"):
+        try:
+            if int((p / "owner.pid").read_text()) == os.getpid():
+                mine.add(p.name)
+        except (OSError, ValueError):
+            continue
+    return mine
 
 
 @pytest.fixture
