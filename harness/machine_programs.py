@@ -97,6 +97,18 @@ def build_program(name: str, build: Path | None = None) -> Path:
     return elf
 
 
+def esptool_images(elf: Path) -> dict[int, Path]:
+    """``esptool elf2image`` (v1) of ``elf``: flash offset -> file.
+
+    Offset 0 is the boot image the ROM loads (IRAM/DRAM segments); code linked into the
+    flash window (``.irom0.text`` at 0x402xxxxx) comes as a separate file at its offset.
+    """
+    boot_image(elf)
+    prefix = elf.with_suffix("")
+    return {int(p.stem.rsplit("-", 1)[1], 16): p
+            for p in elf.parent.glob(f"{prefix.name}-0x*.bin")}
+
+
 def boot_image(elf: Path) -> Path:
     """esptool v1 boot image (what the ROM loads from flash offset 0) of ``elf``."""
     prefix = elf.with_suffix("")
@@ -104,6 +116,8 @@ def boot_image(elf: Path) -> Path:
     with _locked(elf.parent / f".{elf.stem}.lock"):
         if _up_to_date(image, [elf]):
             return image
+        for stale in elf.parent.glob(f"{prefix.name}-0x*.bin"):
+            stale.unlink()
         cmd = [sys.executable, "-m", "esptool", "--chip", "esp8266", "elf2image",
                "--version", "1", "-o", f"{prefix}-", str(elf)]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)

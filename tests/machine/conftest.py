@@ -150,6 +150,8 @@ class Machine:
 
     def expect(self, pattern: str | re.Pattern[str], timeout: float = 10.0) -> re.Match[str]:
         """Wait until the UART0 text matches ``pattern`` (a regex or a plain string)."""
+        if self._conn is None:
+            raise MachineError("UART0 is not connected to the test (started with uart0=...)")
         regex = pattern if isinstance(pattern, re.Pattern) else re.compile(re.escape(pattern))
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -273,6 +275,15 @@ def machine(request: pytest.FixtureRequest, machine_qemu_binary: Path, xtensa_to
     if report is not None and report.failed:
         for m in factory.machines:
             request.node.add_report_section("call", f"{m.name} UART0", m.output)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every machine test needs the emulator: mark it qemu_only (skipped on --target serial)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.qemu_only)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import socket
 import subprocess
 import sys
@@ -39,10 +40,10 @@ def _start_download(machine, flash: Path | None, machine_opts: str = "boot-mode=
     return m, port
 
 
-def _esptool(port: int, *args: str) -> str:
-    cmd = [sys.executable, "-m", "esptool", "--chip", "esp8266", "--port",
-           f"socket://127.0.0.1:{port}", "--no-stub", "--before", "no-reset",
-           "--after", "no-reset", *args]
+def _esptool(port: int | str, *args: str) -> str:
+    url = f"socket://127.0.0.1:{port}" if isinstance(port, int) else port
+    cmd = [sys.executable, "-m", "esptool", "--chip", "esp8266", "--port", url,
+           "--no-stub", "--before", "no-reset", "--after", "no-reset", *args]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, f"{' '.join(cmd)}\n{result.stdout}\n{result.stderr}"
     return result.stdout
@@ -85,3 +86,30 @@ def test_write_flash_then_boot_it(machine) -> None:
     booted = machine.start(kernel=False, flash=flash)
     booted.expect("DONE")
     assert "hello from the emulated esp8266" in booted.output
+
+
+def test_load_ram_runs_the_program(machine) -> None:
+    """MEM_BEGIN/DATA/END: esptool load-ram starts a program, which then owns UART0."""
+    image = machine.boot_image("uart_echo")
+    _, port = _start_download(machine, None)
+    out = _esptool(port, "load-ram", str(image))
+    assert "executing at" in out
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.settimeout(10)
+        conn.sendall(b"loaded over the serial protocol\n")
+        received = b""
+        deadline = time.monotonic() + 10
+        while b"tout_irqs=" not in received and time.monotonic() < deadline:
+            received += conn.recv(4096)
+    assert b"ECHO:loaded over the serial protocol\r\n" in received
+
+
+def test_esptool_over_a_pty(machine) -> None:
+    m = machine.start(machine_opts="boot-mode=download", uart0="pty")
+    stderr = m.workdir / f"{m.name}.stderr"
+    deadline = time.monotonic() + 10
+    while not (found := re.search(r"redirected to (/dev/pts/\d+)", stderr.read_text())):
+        assert time.monotonic() < deadline, m.diagnostics()
+        time.sleep(0.05)
+    out = _esptool(found.group(1), "read-mac")
+    assert "5c:cf:7f:e5:51:a1" in out

@@ -7,6 +7,7 @@ import struct
 
 import pytest
 
+from harness import machine_programs
 from harness.machine_programs import flash_image
 
 PATTERN = bytes(range(32))
@@ -74,3 +75,26 @@ def test_no_drive_gives_blank_4mib_flash(machine) -> None:
     assert _kv(m.output, "jedec") == 0x1640EF
     assert _kv(m.output, "boot_count") == 0
     assert _words(m.output, "window_word") == [0xFFFFFFFF] * 8
+
+
+def test_code_runs_from_flash_window_and_reflash_takes_effect(machine) -> None:
+    images = machine_programs.esptool_images(machine.program("flash_exec"))
+    assert sorted(images) == [0x0, 0x10000]
+    flash = flash_image(machine.workdir / "flash.bin", 1 << 20,
+                        data={off: path.read_bytes() for off, path in images.items()})
+    m = machine.start(kernel=False, flash=flash)
+    m.expect("DONE")
+    out = m.output
+    assert _kv(out, "irom_a_addr") == 0x40210000
+    assert _kv(out, "irom_b_addr") == 0x40211000
+    assert _kv(out, "a_before") == 0x11
+    assert _kv(out, "b") == 0x22
+    assert _kv(out, "a_after") == 0x22           # no stale translated code
+
+
+def test_kernel_elf_with_flash_code(machine) -> None:
+    """-kernel puts .irom0.text into the emulated flash (no drive: the blank 4 MiB chip)."""
+    m = machine.start("flash_exec")
+    m.expect("DONE")
+    assert _kv(m.output, "a_before") == 0x11
+    assert _kv(m.output, "a_after") == 0x22

@@ -250,8 +250,9 @@ static void esp8266_spi_flash_command(Esp8266SpiFlashState *s, int bit)
         if (esp8266_spi_flash_check_wel(s, bit)) {
             page = addr & ~(ESP8266_FLASH_PAGE_SIZE - 1);
             for (i = 0; i < len; i++) {
-                uint32_t a = page + ((addr + i) & (ESP8266_FLASH_PAGE_SIZE - 1));
-                s->storage[a] &= s->buf[i];
+                /* wrap within the page, like a real page program */
+                s->storage[page + ((addr + i) % ESP8266_FLASH_PAGE_SIZE)] &=
+                    s->buf[i];
             }
             trace_esp8266_spi_flash_program(addr, len);
             esp8266_spi_flash_sync(s, page, ESP8266_FLASH_PAGE_SIZE);

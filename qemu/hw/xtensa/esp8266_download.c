@@ -134,6 +134,8 @@ static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
     env->pc = entry;
     env->regs[1] = ESP8266_BOOT_STACK_TOP;
     env->sregs[PS] = PS_UM | 0xf;
+    /* the halt request of entering download mode is still pending */
+    cpu_reset_interrupt(CPU(s->cpu), CPU_INTERRUPT_HALT);
     xtensa_runstall(env, false);
 }
 

@@ -206,10 +206,26 @@ static void esp8266_soc_unimp_background(const char *name, hwaddr base,
     sysbus_mmio_map_overlap(SYS_BUS_DEVICE(dev), 0, base, -2000);
 }
 
+/* UART0 and UART1 share CPU interrupt 5: the line is the OR of both. */
+static void esp8266_soc_uart_irq(void *opaque, int n, int level)
+{
+    Esp8266SocState *s = opaque;
+
+    if (level) {
+        s->uart_irq_level |= 1u << n;
+    } else {
+        s->uart_irq_level &= ~(1u << n);
+    }
+    qemu_set_irq(esp8266_soc_cpu_irq(s, ESP8266_IRQ_UART), !!s->uart_irq_level);
+}
+
 static void esp8266_soc_init(Object *obj)
 {
     Esp8266SocState *s = ESP8266_SOC(obj);
     int i;
+
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_soc_uart_irq, "uart-irq",
+                            ARRAY_SIZE(s->uart));
 
     for (i = 0; i < ARRAY_SIZE(s->uart); i++) {
         g_autofree char *name = g_strdup_printf("uart%d", i);
@@ -280,7 +296,7 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
     }
     memory_region_add_subregion(sys, ESP8266_DRAM_BASE, &s->dram);
 
-    /* UART0, UART1: both on CPU interrupt 5 */
+    /* UART0, UART1: both on CPU interrupt 5, through esp8266_soc_uart_irq */
     for (i = 0; i < ARRAY_SIZE(s->uart); i++) {
         SysBusDevice *sbd = SYS_BUS_DEVICE(&s->uart[i]);
 
@@ -288,7 +304,7 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
             return;
         }
         sysbus_mmio_map(sbd, 0, uart_base[i]);
-        sysbus_connect_irq(sbd, 0, esp8266_soc_cpu_irq(s, ESP8266_IRQ_UART));
+        sysbus_connect_irq(sbd, 0, qdev_get_gpio_in_named(dev, "uart-irq", i));
     }
 
     /* SPI0 flash controller and the cached flash window */

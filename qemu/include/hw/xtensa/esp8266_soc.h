@@ -109,6 +109,7 @@ struct Esp8266SocState {
     bool narrow_load_error;
 
     Esp8266UartState uart[2];
+    uint32_t uart_irq_level;        /* bit n: UART n's interrupt line */
     Esp8266SpiFlashState spi_flash;
     DeviceState *nic;
 
