@@ -23,11 +23,8 @@ SIGKILLed run are removed when the next service starts (``netns.clean_stale``).
 
 from __future__ import annotations
 
-import atexit
 import itertools
-import os
 import shutil
-import signal
 import socket
 import tempfile
 import threading
@@ -35,7 +32,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from harness import process_group
 from harness.errors import NetworkError
@@ -47,10 +43,6 @@ DEFAULT_BOARD_PORTS = (23, 80, 8000, 8001, 8002, 8003, 8080, 8266)
 DEFAULT_HOST_PORTS = 4
 
 _serial = itertools.count()
-_live: set[NetworkService] = set()
-_live_lock = threading.Lock()
-_handlers_installed = False
-_previous_handlers: dict[int, object] = {}
 
 
 def default_mode() -> str:
@@ -106,9 +98,8 @@ class NetworkService:
         began = time.monotonic()
         if self.mode == "tap" and (problem := netns.tap_mode_problem()):
             raise NetworkError(problem)
-        _install_handlers()
-        with _live_lock:
-            _live.add(self)
+        # Torn down with the emulators at exit and on SIGTERM/SIGHUP (process_group's handlers).
+        process_group.register_cleanup(self.stop)
         self._started = True
         try:
             self.removed_stale = netns.clean_stale()
@@ -161,8 +152,7 @@ class NetworkService:
                     errors.append(f"could not delete {self.run_dir}")
                 self.run_dir = None
             self._started = False
-            with _live_lock:
-                _live.discard(self)
+            process_group.unregister_cleanup(self.stop)
             self.teardown_seconds = time.monotonic() - began
             if errors:
                 raise NetworkError("network teardown incomplete (the next run removes "
@@ -345,43 +335,3 @@ class NetworkService:
                     f"`ip netns exec {self.ns.name} tcpdump -ni {tap.BRIDGE}`")
         return (f"user-mode network (slirp, restricted; board ports forwarded from 127.0.0.1, "
                 f"host ports {self.host_ports} relayed from {self.host_ip})")
-
-
-# --------------------------------------------------------------------------- process exit
-def stop_all() -> None:
-    """Tear down every running service of this process (atexit and signal handlers)."""
-    with _live_lock:
-        services = list(_live)
-    for service in services:
-        try:
-            service.stop()
-        except Exception:
-            pass
-
-
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    previous = _previous_handlers.get(signum)
-    stop_all()
-    process_group.kill_all()
-    if callable(previous):
-        previous(signum, frame)
-        return
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-
-
-
-def _install_handlers() -> None:
-    global _handlers_installed
-    if _handlers_installed:
-        return
-    _handlers_installed = True
-    atexit.register(stop_all)
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        previous = signal.getsignal(sig)
-        if previous == signal.SIG_IGN:
-            continue
-        _previous_handlers[sig] = previous
-        signal.signal(sig, _on_signal)
