@@ -108,8 +108,10 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
     from harness import sources as src
 
     start = time.monotonic()
-    tree = src.prepare(["micropython"], origin=origin)["micropython"]
-    art = firmware_build.build_firmware(tree, jobs=jobs)
+    names = ["micropython", "lwip"] if firmware_build.network_enabled() else ["micropython"]
+    trees = src.prepare(names, origin=origin)
+    art = firmware_build.build_firmware(trees["micropython"], jobs=jobs,
+                                        lwip_tree=trees.get("lwip"))
     progress.summary("invoke build", {"elf": art.elf, "image": art.bin, "flash image":
                                       art.flash_img, "map": art.map}, time.monotonic() - start)
 

@@ -329,8 +329,37 @@ def _config_digest(port: Path) -> str:
     return h.hexdigest()
 
 
-def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int) -> Path:
-    """Run mpy-cross's and the port's make; returns the firmware ELF in obj_dir."""
+def network_enabled() -> bool:
+    """Whether the build includes the network (lwIP, NIC driver, network.WLAN, socket).
+
+    ``MICROPY_PY_NETWORK_QEMU=0|1`` in the environment wins; else the board's
+    ``mpconfigboard.mk`` default (``MICROPY_PY_NETWORK_QEMU ?= N``).
+    """
+    env = os.environ.get("MICROPY_PY_NETWORK_QEMU")
+    if env is not None and env.strip():
+        return env.strip() == "1"
+    mk = (BOARD_DIR / "mpconfigboard.mk").read_text()
+    m = re.search(r"^MICROPY_PY_NETWORK_QEMU\s*\?=\s*(\d)", mk, re.M)
+    return bool(m and m.group(1) == "1")
+
+
+def _lwip_tree() -> Path:
+    """The pinned lwIP tree (build/src/lwip-*), fetched and patched if needed."""
+    from . import sources
+
+    tree = sources.prepare(["lwip"])["lwip"]
+    if not (tree / "src" / "include" / "lwip" / "init.h").is_file():
+        raise BuildError(f"{tree} is not an lwIP tree (no src/include/lwip/init.h): "
+                         "run `invoke sources --name lwip --fresh`")
+    return tree
+
+
+def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int,
+                      lwip_tree: Path | None = None) -> Path:
+    """Run mpy-cross's and the port's make; returns the firmware ELF in obj_dir.
+
+    ``lwip_tree``: the lwIP tree to build the network with; None builds without network.
+    """
     port = _check_tree(mpy_tree)
     jobs = max(1, jobs)
     env = _make_env(mpy_tree)
@@ -340,19 +369,19 @@ def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int) -
                   cwd=mpy_tree, env=env)
     # MicroPython's qstr/module collection keeps per-file results; after a configuration
     # change stale ones survive (e.g. a module that was turned off), so start those afresh.
-    tree_stamp = obj_dir / ".mpy-tree"
-    if tree_stamp.is_file() and tree_stamp.read_text() != str(mpy_tree):
-        # Objects of another tree: make's dependency files would mislead it.
+    # Objects of another tree or configuration start afresh: make's dependency files would
+    # mislead it, and generated qstr/frozen-module files keep the old split (e.g. turning the
+    # network on left frozen_content.c redeclaring socket's qstrs). A clean port build is ~30 s.
+    stamp = obj_dir / ".config-digest"
+    digest = f"tree={mpy_tree} " + _config_digest(port) + f" network={lwip_tree}"
+    if obj_dir.exists() and (not stamp.is_file() or stamp.read_text() != digest):
         shutil.rmtree(obj_dir)
     obj_dir.mkdir(parents=True, exist_ok=True)
-    tree_stamp.write_text(str(mpy_tree))
-    stamp = obj_dir / ".config-digest"
-    digest = _config_digest(port)
-    if not stamp.is_file() or stamp.read_text() != digest:
-        shutil.rmtree(obj_dir / "genhdr", ignore_errors=True)
     with progress.step("MicroPython esp8266 port, board ESP8266_QEMU"):
+        net = (["MICROPY_PY_NETWORK_QEMU=1", f"LWIP_DIR={lwip_tree}"] if lwip_tree
+               else ["MICROPY_PY_NETWORK_QEMU=0"])
         _make([f"-j{jobs}", f"BOARD_DIR={BOARD_DIR}", f"BUILD={obj_dir}",
-               f"HAL_LIBGCC_EXTRA={helpers}", f"{obj_dir}/firmware.elf"],
+               f"HAL_LIBGCC_EXTRA={helpers}", *net, f"{obj_dir}/firmware.elf"],
               "building the firmware", cwd=port, env=env)
     stamp.write_text(digest)
     return obj_dir / "firmware.elf"
@@ -445,19 +474,26 @@ def check_undefined(elf: Path) -> None:
 
 
 def build_firmware(mpy_tree: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None,
-                   jobs: int = 2) -> FirmwareBuild:
+                   jobs: int = 2, network: bool | None = None,
+                   lwip_tree: str | os.PathLike[str] | None = None) -> FirmwareBuild:
     """Build firmware.elf/.bin/.map and flash.img for ESP8266_QEMU into out_dir.
 
-    ``mpy_tree``: the patched MicroPython 1.25 tree (``invoke sources``). Incremental: make
-    rebuilds only what changed and the image steps are cheap. Raises BuildError/SetupError
-    with what to do.
+    ``mpy_tree``: the patched MicroPython 1.25 tree (``invoke sources``). ``network``: build
+    lwIP, the NIC driver and network.WLAN in (default: network_enabled()); ``lwip_tree``:
+    the lwIP tree (default: the pinned one, prepared here). Incremental: make rebuilds only
+    what changed and the image steps are cheap. Raises BuildError/SetupError with what to do.
     """
     tree = Path(mpy_tree).resolve()
     out = Path(out_dir).resolve() if out_dir else build_dir() / "firmware"
     out.mkdir(parents=True, exist_ok=True)
     obj_dir = out / "obj"
+    if network is None:
+        network = network_enabled()
+    lwip = None
+    if network:
+        lwip = Path(lwip_tree).resolve() if lwip_tree else _lwip_tree()
     helpers = build_libgcc_helpers(out)
-    elf_built = build_micropython(tree, obj_dir, helpers, jobs)
+    elf_built = build_micropython(tree, obj_dir, helpers, jobs, lwip)
     check_undefined(elf_built)
 
     elf = out / "firmware.elf"

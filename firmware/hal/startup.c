@@ -9,6 +9,9 @@
 
 #include <string.h>
 #include "hal.h"
+#if MICROPY_PY_NETWORK_QEMU
+#include "netif_openeth.h"
+#endif
 
 extern uint32_t _bss_start[];
 extern uint32_t _bss_end[];
@@ -42,6 +45,10 @@ void call_user_start(void) {
     // Interrupts on: level-1 handlers attached by the port start to run from here.
     __asm__ volatile ("rsil a2, 0" : : : "a2");
     hal_soft_wdt_start();
+    #if MICROPY_PY_NETWORK_QEMU
+    // lwIP and its task (lwip_port.c); the NIC itself starts with network.WLAN().active(True).
+    hal_net_init();
+    #endif
     user_init();
     if (init_done_cb != NULL) {
         init_done_cb();

@@ -6,7 +6,7 @@
  * IRAM, run with PS.UM=1 (CALL0 ABI, no register windows) so that level-1 interrupts and
  * exceptions both arrive at the user vector, save the full register frame (hal_frame_t in
  * hal.h) on the current stack and call C: hal_level1_dispatch() for interrupts,
- * hal_fatal_exception() for everything else.
+ * hal_fatal_exception() for everything else (except the bus error of hal_probe_read32).
  */
 
 #define PS_UM           0x20
@@ -86,6 +86,7 @@ hal_user_exc_entry:
     call0 hal_level1_dispatch
 
     /* Restore: the saved PS has EXCM set, which masks interrupts until rfe. */
+.Lrestore:
     l32i a2, a1, F_PS
     wsr a2, ps
     rsync
@@ -112,9 +113,30 @@ hal_user_exc_entry:
     rfe
 
 .Lfatal:
-    mov a2, a1
+    /* A bus error (nothing mapped) at hal_probe_load is the probe's answer, not a crash:
+       return the fallback (a3) from hal_probe_read32 and resume after the load. */
+    movi a3, 15                 /* EXCCAUSE_LOAD_STORE_PIF_ADDR_ERROR */
+    bne a2, a3, 2f
+    l32i a3, a1, F_EPC1
+    movi a4, hal_probe_load
+    bne a3, a4, 2f
+    addi a3, a3, 3
+    s32i a3, a1, F_EPC1
+    l32i a3, a1, F_A(3)
+    s32i a3, a1, F_A(2)
+    j .Lrestore
+2:  mov a2, a1
     call0 hal_fatal_exception   /* does not return */
 1:  j 1b
+
+/* uint32_t hal_probe_read32(uint32_t addr, uint32_t fallback): the word at addr, or fallback
+   if nothing answers there (e.g. the emulator's NIC window when QEMU has no NIC). */
+    .align 4
+    .global hal_probe_read32
+hal_probe_read32:
+hal_probe_load:
+    _l32i a2, a2, 0             /* 3-byte form: the handler resumes at hal_probe_load + 3 */
+    ret
 
     .align 4
 hal_kernel_exc_entry:

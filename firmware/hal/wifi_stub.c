@@ -3,8 +3,8 @@
  *
  * Replaces the SDK's wifi_* calls that the port makes outside the network module (power
  * management at start-up, esp.sleep_type()). The emulated board has no radio: the WiFi
- * mode is always NULL_MODE and the modem sleep calls only record their argument. The
- * network module is disabled on this board until the NIC + lwIP work replaces it.
+ * mode is always NULL_MODE and the modem sleep calls only record their argument.
+ * network.WLAN itself is network_qemu.c, on the emulator's NIC.
  */
 
 #include "hal.h"

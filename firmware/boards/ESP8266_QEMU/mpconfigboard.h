@@ -18,10 +18,14 @@
 // machine.PinBase: Python Pin subclasses driven by C code (Signal, SoftI2C, ...).
 #define MICROPY_PY_MACHINE_PIN_BASE     (1)
 
-// No network yet: the NIC driver and lwIP glue replace the SDK's WiFi later.
-#define MICROPY_PY_LWIP                 (0)
-#define MICROPY_PY_LWIP_SOCK_RAW        (0)
-#define MICROPY_PY_NETWORK              (0)
+// Network (mpconfigboard.mk: MICROPY_PY_NETWORK_QEMU): lwIP 2.2.1 on the emulator's NIC,
+// socket (modlwip) + select, network.WLAN (hal/network_qemu.c). Off: none of it.
+#ifndef MICROPY_PY_NETWORK_QEMU
+#define MICROPY_PY_NETWORK_QEMU         (0)
+#endif
+#define MICROPY_PY_LWIP                 (MICROPY_PY_NETWORK_QEMU)
+#define MICROPY_PY_LWIP_SOCK_RAW        (MICROPY_PY_NETWORK_QEMU)
+#define MICROPY_PY_NETWORK              (MICROPY_PY_NETWORK_QEMU)
 #define MICROPY_PY_WEBSOCKET            (0)
 #define MICROPY_PY_WEBREPL              (0)
 

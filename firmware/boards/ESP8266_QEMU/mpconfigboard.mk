@@ -34,8 +34,57 @@ BOARD_SRC_C = $(addprefix $(HAL_DIR)/,\
 	)
 BOARD_SRC_S = $(HAL_DIR)/vectors.S
 
-# No TLS (no axTLS/mbedTLS in the Debian source), no btree, no ESP-NOW, and no network
-# until the NIC + lwIP work lands.
+# Network: lwIP 2.2.1 (the pinned tree, LWIP_DIR, prepared by harness/firmware_build.py),
+# our NIC driver and network.WLAN on the emulator's NIC, MicroPython's socket/select.
+# 0 builds the firmware without any of it (see docs/firmware.md, "Network").
+MICROPY_PY_NETWORK_QEMU ?= 1
+ifeq ($(MICROPY_PY_NETWORK_QEMU),1)
+ifeq ($(LWIP_DIR),)
+$(error LWIP_DIR is not set: build through harness/firmware_build.py (invoke build), \
+	which prepares the pinned lwIP tree, or pass MICROPY_PY_NETWORK_QEMU=0)
+endif
+CFLAGS += -DMICROPY_PY_NETWORK_QEMU=1 -I$(LWIP_DIR)/src/include
+BOARD_SRC_C += $(addprefix $(HAL_DIR)/,\
+	lwip_port.c \
+	netif_openeth.c \
+	network_qemu.c \
+	)
+# lwIP goes through LIB_SRC_C: compiled like the port's own files, but not scanned for qstrs.
+LWIP_SRC_C = $(addprefix $(LWIP_DIR)/src/,\
+	core/def.c \
+	core/dns.c \
+	core/inet_chksum.c \
+	core/init.c \
+	core/ip.c \
+	core/mem.c \
+	core/memp.c \
+	core/netif.c \
+	core/pbuf.c \
+	core/raw.c \
+	core/stats.c \
+	core/sys.c \
+	core/tcp.c \
+	core/tcp_in.c \
+	core/tcp_out.c \
+	core/timeouts.c \
+	core/udp.c \
+	core/ipv4/dhcp.c \
+	core/ipv4/etharp.c \
+	core/ipv4/icmp.c \
+	core/ipv4/igmp.c \
+	core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c \
+	core/ipv4/ip4_frag.c \
+	netif/ethernet.c \
+	)
+LIB_SRC_C += $(LWIP_SRC_C)
+$(BUILD)/$(LWIP_DIR)/src/core/ipv4/dhcp.o: CFLAGS += -Wno-address
+else
+CFLAGS += -DMICROPY_PY_NETWORK_QEMU=0
+endif
+
+# No TLS (no axTLS/mbedTLS in the Debian source), no btree, no ESP-NOW. The SDK's WiFi
+# driver (network_wlan.c) is replaced by hal/network_qemu.c.
 MICROPY_PY_SSL = 0
 MICROPY_SSL_AXTLS = 0
 MICROPY_PY_BTREE = 0

@@ -27,6 +27,8 @@ static inline uint32_t hal_ccount(void) {
     return c;
 }
 
+// vectors.S: a 32-bit load that returns fallback instead of crashing when nothing is mapped.
+uint32_t hal_probe_read32(uint32_t addr, uint32_t fallback);
 // startup.c
 void hal_start(void) __attribute__((noreturn));
 // interrupts.c

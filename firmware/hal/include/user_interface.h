@@ -1,6 +1,6 @@
 // system_* and wifi_* API of Espressif's SDK (user_interface.h), provided by the
 // ESP8266_QEMU open HAL (system.c, wifi_stub.c). WiFi is not emulated: the wifi_* calls
-// report "no WiFi" until the NIC-backed network work replaces them.
+// report "no WiFi"; network.WLAN is mapped onto the emulator's NIC (network_qemu.c).
 #ifndef HAL_USER_INTERFACE_H
 #define HAL_USER_INTERFACE_H
 
@@ -64,13 +64,39 @@ uint16_t system_adc_read(void);
 uint16_t system_get_vdd33(void);
 void system_set_os_print(uint8_t onoff);
 
-// WiFi (not emulated)
+// WiFi (no radio: network.WLAN is mapped onto the emulator's NIC, hal/network_qemu.c)
 #define NULL_MODE 0x00
 #define STATION_MODE 0x01
 #define SOFTAP_MODE 0x02
 #define STATIONAP_MODE 0x03
 #define STATION_IF 0x00
 #define SOFTAP_IF 0x01
+
+// Station states (wifi_station_get_connect_status), PHY modes, auth modes: the values of
+// the SDK, which MicroPython exposes as network.STAT_*, MODE_11*, AUTH_*.
+enum {
+    STATION_IDLE = 0,
+    STATION_CONNECTING,
+    STATION_WRONG_PASSWORD,
+    STATION_NO_AP_FOUND,
+    STATION_CONNECT_FAIL,
+    STATION_GOT_IP
+};
+
+enum phy_mode {
+    PHY_MODE_11B = 1,
+    PHY_MODE_11G = 2,
+    PHY_MODE_11N = 3
+};
+
+typedef enum _auth_mode {
+    AUTH_OPEN = 0,
+    AUTH_WEP,
+    AUTH_WPA_PSK,
+    AUTH_WPA2_PSK,
+    AUTH_WPA_WPA2_PSK,
+    AUTH_MAX
+} AUTH_MODE;
 
 enum sleep_type {
     NONE_SLEEP_T = 0,
