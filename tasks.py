@@ -147,6 +147,14 @@ def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: s
     if code != 0:
         raise Exit(f"tests failed (pytest exit {code}); JUnit XML: build/reports/junit.xml",
                    code=code)
+    if "tests/board" in dirs and not k and "--net" not in pytest_args:
+        # The main run used the default network mode (tap when we may create TAPs); the
+        # network tests run once more in QEMU's user mode, so both modes stay covered.
+        code = _pytest(["tests/board", "-m", "needs_net", "--net", "user",
+                        *pytest_args.split()], "junit-net-user.xml")
+        if code not in (0, 5):  # 5: no network tests selected
+            raise Exit(f"network tests in user mode failed (pytest exit {code}); JUnit XML: "
+                       "build/reports/junit-net-user.xml", code=code)
 
 
 _TARGET_HELP = {
