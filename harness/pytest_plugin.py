@@ -255,15 +255,29 @@ def fresh_board(request: pytest.FixtureRequest, target_options: TargetOptions,
 
 
 @pytest.fixture
-def gpio(request: pytest.FixtureRequest, target: str) -> Gpio:
-    """Host side of the emulated GPIO pins of the board this test uses (QEMU only)."""
+def qemu_service(request: pytest.FixtureRequest, target: str) -> QemuService:
+    """The QEMU service behind the board this test uses (``fresh_board`` if the test asks for
+    it, else ``board``): its QMP, GPIO, UART1 log and flash file (QEMU only)."""
     if target != "qemu":
-        pytest.skip("gpio: host access to pins exists only on the emulated board")
+        pytest.skip("needs the emulated board's QEMU service")
     if "fresh_board" in request.fixturenames:
         request.getfixturevalue("fresh_board")
     else:
         request.getfixturevalue("board")
-    return request.node.stash[_service_key].gpio
+    from harness.qemu_service import QemuService as Service  # lazy: keep the plugin light
+
+    service = request.node.stash.get(_service_key, None)
+    if not isinstance(service, Service):
+        pytest.skip("this board is not run by a QemuService")
+    return service
+
+
+@pytest.fixture
+def gpio(request: pytest.FixtureRequest, target: str) -> Gpio:
+    """Host side of the emulated GPIO pins of the board this test uses (QEMU only)."""
+    if target != "qemu":
+        pytest.skip("gpio: host access to pins exists only on the emulated board")
+    return request.getfixturevalue("qemu_service").gpio
 
 
 # --------------------------------------------------------------------------- reports

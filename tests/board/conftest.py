@@ -32,24 +32,6 @@ StampedLines = list[tuple[float, str]]
 
 
 @pytest.fixture
-def qemu_service(request: pytest.FixtureRequest, target: str) -> QemuService:
-    """The emulator service of the board this test uses (after the ``board`` fixture)."""
-    if target != "qemu":
-        pytest.skip("needs the emulated board's QEMU service")
-    from harness import pytest_plugin
-
-    if "fresh_board" in request.fixturenames:
-        request.getfixturevalue("fresh_board")
-    else:
-        request.getfixturevalue("board")
-    # The plugin keeps the service of the test's board in the item's stash.
-    service = request.node.stash.get(pytest_plugin._service_key, None)
-    if not isinstance(service, QemuService):
-        pytest.skip("this board is not run by a QemuService")
-    return service
-
-
-@pytest.fixture
 def new_qemu(request: pytest.FixtureRequest, target: str, firmware: FirmwareArtifacts,
              qemu_binary: Path, board_log_dir: Path) -> Iterator[Callable[..., QemuService]]:
     """``new_qemu(name, **kwargs)`` -> a not yet started ``QemuService`` for this firmware."""
