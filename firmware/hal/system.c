@@ -2,9 +2,9 @@
  * system_* services of the ESP8266_QEMU open HAL.
  *
  * Replaces the SDK's system_* API (libmain) and a few ROM helpers: reset cause and restart,
- * RTC memory, RTC clock, deep sleep, chip id, CPU frequency, the software watchdog, task
- * posting (onto the port's ets_alt_task.c), GPIO output/input helpers and the ROM's memory
- * helpers.
+ * RTC memory, RTC clock, deep sleep, chip id, CPU frequency, the watchdogs (the software
+ * one, and the hardware one fed from its tick, as the SDK does), task posting (onto the
+ * port's ets_alt_task.c), GPIO output/input helpers and the ROM's memory helpers.
  *
  * Reset information: the RTC block reports the hardware cause in RTC_STATE1[3:0]
  * (1 power-on, 2 external, 3 software, 4 watchdog, 5 deep-sleep wake). A software reset
@@ -36,8 +36,15 @@
 
 #define WDT_BASE 0x60000900
 #define WDT_CTL (WDT_BASE + 0x00)
+#define WDT_OP (WDT_BASE + 0x04)
+#define WDT_OP_ND (WDT_BASE + 0x08)
 #define WDT_RST (WDT_BASE + 0x14)
 #define WDT_FEED_MAGIC 0x73
+#define WDT_CTL_EN BIT(0)
+#define WDT_CTL_RESET_LEN (7 << 3)
+// Hardware watchdog stages, 2^n x 0.8 ms, the SDK's values: 6.6 s, then 1.6 s to the reset.
+#define WDT_STAGE0_EXP 13
+#define WDT_STAGE1_EXP 11
 
 // Our record in the system part of RTC memory (words 0..63 are the "system" area).
 #define RST_RECORD_ADDR HAL_RTC_MEM_BASE
@@ -76,8 +83,26 @@ static void rtc_words_read(uint32_t addr, void *dst, uint32_t len) {
     }
 }
 
+static void hw_wdt_enable(void) {
+    WRITE_PERI_REG(WDT_CTL, READ_PERI_REG(WDT_CTL) & ~WDT_CTL_EN);
+    WRITE_PERI_REG(WDT_OP, WDT_STAGE0_EXP);
+    WRITE_PERI_REG(WDT_OP_ND, WDT_STAGE1_EXP);
+    // Response mode 0 (stage 0 ends with an interrupt, which DPORT does not route: no
+    // handler), then stage 1 ends with the reset.
+    WRITE_PERI_REG(WDT_CTL, WDT_CTL_RESET_LEN | WDT_CTL_EN);
+}
+
+static void hw_wdt_disable(void) {
+    WRITE_PERI_REG(WDT_CTL, READ_PERI_REG(WDT_CTL) & ~WDT_CTL_EN);
+}
+
+// Every 1.6 s, from the timer interrupt: feeds the hardware watchdog, so only a CPU stuck
+// with interrupts masked (or in an interrupt handler) for ~8 s gets the hardware reset, and
+// counts the soft watchdog, which catches code that runs with interrupts on but stops
+// calling ets_loop_iter() (or machine.WDT.feed()).
 static void soft_wdt_tick(void *arg) {
     (void)arg;
+    WRITE_PERI_REG(WDT_RST, WDT_FEED_MAGIC);
     if (soft_wdt_enabled && ++hal_soft_wdt_count[0] >= SOFT_WDT_TICKS) {
         struct rst_info info = {.reason = REASON_SOFT_WDT_RST};
         hal_uart0_puts_raw("\r\nSoft WDT reset\r\n");
@@ -86,8 +111,8 @@ static void soft_wdt_tick(void *arg) {
 }
 
 void hal_system_init(void) {
-    // Hardware watchdog off; the soft watchdog (below) stands in for it.
-    WRITE_PERI_REG(WDT_CTL, READ_PERI_REG(WDT_CTL) & ~1);
+    // Hardware watchdog off until the timers run (hal_soft_wdt_start feeds it).
+    hw_wdt_disable();
 
     uint32_t record[1 + sizeof(struct rst_info) / 4];
     rtc_words_read(RST_RECORD_ADDR, record, sizeof(record));
@@ -244,14 +269,16 @@ void system_soft_wdt_restart(void) {
 void hal_soft_wdt_start(void) {
     ets_timer_setfn(&soft_wdt_timer, soft_wdt_tick, NULL);
     ets_timer_arm_new(&soft_wdt_timer, SOFT_WDT_PERIOD_MS, true, true);
+    hw_wdt_enable();
 }
 
 void ets_wdt_enable(void) {
+    hw_wdt_enable();
     system_soft_wdt_restart();
 }
 
 void ets_wdt_disable(void) {
-    WRITE_PERI_REG(WDT_CTL, READ_PERI_REG(WDT_CTL) & ~1);
+    hw_wdt_disable();
     system_soft_wdt_stop();
 }
 

@@ -9,10 +9,6 @@ import pytest
 
 from harness.board import Board
 
-# The findings below are about our firmware on the emulator (strict: they turn red
-# once fixed); a real board runs other firmware, where they are ordinary tests.
-ON_QEMU = "config.getoption('--target') == 'qemu'"
-
 
 def test_default_frequency_is_80mhz(board: Board) -> None:
     assert board.eval("__import__('machine').freq()") == 80_000_000
@@ -56,10 +52,6 @@ def test_idle_returns(board: Board) -> None:
     assert out.strip() == "back"
 
 
-@pytest.mark.xfail(ON_QEMU, strict=True, raises=AssertionError,
-                   reason="firmware: machine.lightsleep(ms) waits in 'waiti' for an interrupt "
-                          "and nothing wakes the CPU at the deadline; lightsleep(200) returns "
-                          "after ~1.6 s (the soft-WDT timer tick) (issue 4)")
 def test_lightsleep_sleeps_for_the_given_time(board: Board,
                                               stamped_exec: Callable[..., list]) -> None:
     lines = stamped_exec("import machine\nprint('a')\nmachine.lightsleep(200)\nprint('b')")

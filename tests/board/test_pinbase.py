@@ -10,14 +10,6 @@ from __future__ import annotations
 import pytest
 
 from harness.board import Board
-from harness.errors import BoardException
-
-# firmware: the esp8266 port takes pins for SoftSPI/SoftI2C/time_pulse_us with
-# mp_obj_get_pin_obj(), which accepts only native machine.Pin objects.
-NO_PIN_VTABLE = pytest.mark.xfail(
-    "config.getoption('--target') == 'qemu'", strict=True, raises=BoardException,
-    reason="firmware: the esp8266 port's SoftSPI/SoftI2C/time_pulse_us accept only native "
-           "Pins, a PinBase raises 'ValueError: invalid pin' (issue 4)")
 
 RECORDING_PIN = """
 import machine
@@ -196,7 +188,6 @@ def bits_to_bytes(bits: list[int]) -> bytes:
     return bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
 
 
-@NO_PIN_VTABLE
 def test_softspi_write_bit_bangs_pinbase_pins(rec: Board) -> None:
     rec.exec("spi = machine.SoftSPI(baudrate=100000, polarity=0, phase=0, "
              "sck=RecPin('sck', log), mosi=RecPin('mosi', log), miso=RecPin('miso', log))\n"
@@ -208,7 +199,6 @@ def test_softspi_write_bit_bangs_pinbase_pins(rec: Board) -> None:
     assert [e for e in writes if e[0] == "sck"][-1] == ("sck", 0)  # idles at polarity
 
 
-@NO_PIN_VTABLE
 def test_softspi_reads_miso_through_pinbase(rec: Board) -> None:
     rec.exec("miso = RecPin('miso', log, reads=[1, 0, 1, 1, 0, 0, 1, 0])\n"
              "spi = machine.SoftSPI(baudrate=100000, polarity=1, phase=0, "
@@ -220,7 +210,6 @@ def test_softspi_reads_miso_through_pinbase(rec: Board) -> None:
     assert sum(1 for e in log if e == ("miso", "r")) == 8
 
 
-@NO_PIN_VTABLE
 def test_softi2c_scan_finds_target_on_pinbase_bus(rec: Board) -> None:
     rec.exec(I2C_BUS + "bus = I2CBus(0x42, b'')\n"
              "i2c = machine.SoftI2C(scl=SclPin(bus), sda=SdaPin(bus), freq=100000)")
@@ -229,7 +218,6 @@ def test_softi2c_scan_finds_target_on_pinbase_bus(rec: Board) -> None:
     assert events.count("S") >= 112 and events.endswith("P")  # one transaction per address
 
 
-@NO_PIN_VTABLE
 def test_softi2c_write_and_read_over_pinbase(rec: Board) -> None:
     rec.exec(I2C_BUS + "bus = I2CBus(0x42, b'\\xa5\\x3c')\n"
              "scl = SclPin(bus)\nsda = SdaPin(bus)\n"
@@ -259,7 +247,6 @@ class PulsePin(machine.PinBase):
 """
 
 
-@NO_PIN_VTABLE
 def test_time_pulse_us_polls_pinbase(rec: Board) -> None:
     rec.exec(PULSE_PIN)
     width = rec.eval("machine.time_pulse_us(PulsePin(5000, 25000), 1, 100000)")

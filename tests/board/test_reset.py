@@ -15,10 +15,6 @@ import pytest
 from harness.board import Board
 from harness.errors import BoardCrashed
 
-# The findings below are about our firmware on the emulator (strict: they turn red
-# once fixed); a real board runs other firmware, where they are ordinary tests.
-ON_QEMU = "config.getoption('--target') == 'qemu'"
-
 CAUSE = "__import__('machine').reset_cause()"
 REASON_EXCEPTION_RST = 2
 REASON_SOFT_WDT_RST = 3  # no machine constant (MicroPython PR #9119 was closed unmerged)
@@ -94,10 +90,6 @@ def test_fed_watchdog_keeps_the_board_running(board: Board) -> None:
         board.machine_reset()
 
 
-@pytest.mark.xfail(ON_QEMU, strict=True, raises=AssertionError,
-                   reason="firmware: the HAL switches the hardware watchdog off, so code that "
-                          "hangs with interrupts disabled (machine.disable_irq(); while True: "
-                          "pass) never resets; on hardware it resets with WDT_RESET (issue 4)")
 def test_hardware_watchdog_is_running(board: Board) -> None:
     # The SDK keeps the chip's hardware watchdog (WDT_CTL 0x60000900, bit 0 enable) running and
     # feeds it from its timer interrupt; it resets a chip that hangs with interrupts off

@@ -8,14 +8,7 @@ import ast
 import time
 from collections.abc import Callable
 
-import pytest
-
 from harness.board import Board
-from harness.errors import BoardCrashed
-
-# The findings below are about our firmware on the emulator (strict: they turn red
-# once fixed); a real board runs other firmware, where they are ordinary tests.
-ON_QEMU = "config.getoption('--target') == 'qemu'"
 
 TOLERANCE = 0.05  # the issue's accuracy requirement: 5 %
 
@@ -136,10 +129,6 @@ def test_callback_can_deinit_its_own_timer(board: Board) -> None:
     assert board.eval("n[0]") == 3
 
 
-@pytest.mark.xfail(ON_QEMU, strict=True, raises=BoardCrashed,
-                   reason="firmware: a soft reset leaves running machine.Timer objects armed; "
-                          "their os_timer entries live in the freed GC heap and the next timer "
-                          "interrupt crashes in timer_insert (hal/timer.c) (issue 4)")
 def test_soft_reset_stops_running_timers(board: Board) -> None:
     board.exec(PERIODIC.format(period=5) + "time.sleep_ms(50)")
     board.soft_reset()
