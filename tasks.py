@@ -224,6 +224,27 @@ def test_qemu(c: Context, k: str = "", pytest_args: str = "", qemu_binary: str =
                    code=code)
 
 
+@task(help={"port": "serial port of a real board (e.g. /dev/ttyUSB0)",
+            "qemu": "flash the emulated board instead: writes this flash image file",
+            "image": "firmware.bin to write (default build/firmware/firmware.bin)",
+            "baud": "esptool baud rate for a real board (default 460800)"})
+@friendly
+def flash(c: Context, port: str = "", qemu: str = "", image: str = "",
+          baud: int = 460800) -> None:
+    """build: write firmware.bin with esptool to a board (--port) or an emulated one (--qemu)."""
+    from pathlib import Path
+
+    from harness import flash as flasher
+
+    firmware = Path(image) if image else None
+    if bool(port) == bool(qemu):
+        raise Exit("give --port PORT (a real board) or --qemu FLASH.img (the emulated board)")
+    if port:
+        flasher.flash_board(port, firmware, baud)
+    else:
+        flasher.flash_emulated(Path(qemu), firmware)
+
+
 @task(help={"runs": "samples per benchmark (default 10)",
             "no_build": "skip the cached-rebuild benchmark", **_TARGET_HELP})
 @friendly

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -39,6 +40,7 @@ from harness.uart_log import UartLog
 
 UART0_LABEL = "serial0"
 UART0_SOCKET = "uart0.sock"
+MACHINE = "esp8266"
 RUN_DIR_PREFIX = "esp8266-qemu-"
 OWNER_FILE = "owner.pid"
 
@@ -58,6 +60,12 @@ def sweep_stale_run_dirs(parent: Path | None = None) -> list[Path]:
     return removed
 
 
+def _free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _qemu_path(path: Path) -> str:
     """A path inside a QEMU option list (commas are doubled)."""
     return str(path).replace(",", ",,")
@@ -71,8 +79,9 @@ class QemuCommand:
     qmp_socket: Path
     uart1_log: Path
     uart0_socket: Path | None = None  # default: uart0.sock beside the QMP socket
+    uart0_tcp_port: int | None = None  # instead: UART0 on 127.0.0.1:port (for esptool)
     binary: Path = DEFAULT_QEMU_BINARY
-    machine: str = "esp8266"
+    machine: str = MACHINE
     paused: bool = True
     extra_args: tuple[str, ...] = field(default_factory=tuple)  # e.g. -nic ... (network issue)
 
@@ -89,7 +98,9 @@ def build_command(cmd: QemuCommand) -> list[str]:
         "-display", "none",
         "-monitor", "none",
         "-drive", f"if=mtd,format=raw,file={_qemu_path(cmd.flash_image)}",
-        "-chardev", f"socket,id=uart0,path={_qemu_path(uart0)},server=on,wait=off",
+        "-chardev", (f"socket,id=uart0,host=127.0.0.1,port={cmd.uart0_tcp_port},server=on,"
+                     "wait=off" if cmd.uart0_tcp_port else
+                     f"socket,id=uart0,path={_qemu_path(uart0)},server=on,wait=off"),
         "-chardev", f"socket,id=qmp,path={_qemu_path(cmd.qmp_socket)}",
         "-mon", "chardev=qmp,mode=control",
         "-serial", "chardev:uart0",
@@ -184,30 +195,53 @@ class QemuService:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Board:
-        if not self.binary.is_file():
-            raise SetupError(f"no QEMU binary at {self.binary}; build the emulator with "
-                             "`invoke qemu` (or pass --qemu-binary PATH)")
-        if not self.flash_image.is_file():
-            raise SetupError(f"no flash image at {self.flash_image}; is the firmware built? "
-                             "run `invoke build` (or pass --firmware DIR)")
-        sweep_stale_run_dirs()
-        self.run_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
-        (self.run_dir / OWNER_FILE).write_text(str(os.getpid()))
-        process_group.register_cleanup(self._remove_run_dir)
+        self._check_inputs()
+        self._make_run_dir()
         try:
             return self._start()
         except BaseException:
             self.stop()
             raise
 
-    def _start(self) -> Board:
+    def _check_inputs(self) -> None:
+        if not self.binary.is_file():
+            raise SetupError(f"no QEMU binary at {self.binary}; build the emulator with "
+                             "`invoke qemu` (or pass --qemu-binary PATH)")
+        if not self.flash_image.is_file():
+            raise SetupError(f"no flash image at {self.flash_image}; is the firmware built? "
+                             "run `invoke build` (or pass --firmware DIR)")
+
+    def _make_run_dir(self) -> None:
+        sweep_stale_run_dirs()
+        self.run_dir = Path(tempfile.mkdtemp(prefix=RUN_DIR_PREFIX))
+        (self.run_dir / OWNER_FILE).write_text(str(os.getpid()))
+        process_group.register_cleanup(self._remove_run_dir)
+
+    def start_for_esptool(self) -> str:
+        """Start in UART download mode (GPIO0 strapped low) with UART0 on a free 127.0.0.1 TCP
+        port; returns its pyserial URL for esptool. No Board: esptool owns UART0 until stop()."""
+        self._check_inputs()
+        self._make_run_dir()
+        try:
+            port = _free_loopback_port()
+            self._launch(MACHINE + ",boot-mode=download", uart0_tcp_port=port)
+            assert self.qmp is not None
+            self.qmp.execute("cont")
+            return f"socket://127.0.0.1:{port}"
+        except BaseException:
+            self.stop()
+            raise
+
+    def _launch(self, machine: str, uart0_tcp_port: int | None = None) -> None:
+        """Private flash, QMP listener, QEMU (paused) in its own process group, QMP accepted."""
         assert self.run_dir is not None
         flash = self._private_flash()
         self.qmp = QmpConnection(self.name)
         self.qmp.listen(self.run_dir / "qmp.sock")
         argv = build_command(QemuCommand(
             flash_image=flash, qmp_socket=self.run_dir / "qmp.sock", uart1_log=self.uart1_log,
-            binary=self.binary, extra_args=self.extra_args))
+            binary=self.binary, machine=machine, uart0_tcp_port=uart0_tcp_port,
+            extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")
         self.process = process_group.spawn(argv, stdin=subprocess.DEVNULL,
@@ -216,6 +250,11 @@ class QemuService:
         self._watcher = _OutputWatcher(self.process.stdout, self.qemu_log)
         self._watcher.start()
         self._accept_qmp()
+
+    def _start(self) -> Board:
+        assert self.run_dir is not None
+        self._launch(MACHINE)
+        assert self.qmp is not None
         log = UartLog(self.uart0_log)
         transport = Transport(UnixSocketStream(self.run_dir / UART0_SOCKET))
         self.board = Board(
