@@ -245,17 +245,43 @@ def flash(c: Context, port: str = "", qemu: str = "", image: str = "",
         flasher.flash_emulated(Path(qemu), firmware)
 
 
-@task(help={"runs": "samples per benchmark (default 10)",
-            "no_build": "skip the cached-rebuild benchmark", **_TARGET_HELP})
+@task(help={"host": "board address as the host reaches it (default 127.0.0.1: a forward)",
+            "port": "WebREPL port (default 8266)",
+            "password": "WebREPL password (asked for when not given)",
+            "put": "upload LOCAL:REMOTE", "get": "download REMOTE:LOCAL",
+            "command": "run one command and print its output"})
 @friendly
-def bench(c: Context, runs: int = 10, no_build: bool = False, target: str = "qemu",
-          port: str | None = None, firmware: str | None = None,
+def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str | None = None,
+            put: str = "", get: str = "", command: str = "") -> None:
+    """misc: WebREPL client: an interactive REPL, or --put/--get a file, or one --command."""
+    from harness.webrepl import webrepl_main
+
+    def pair(value: str, what: str) -> tuple[str, str] | None:
+        if not value:
+            return None
+        if ":" not in value:
+            raise Exit(f"--{what} takes two paths as FROM:TO")
+        a, b = value.split(":", 1)
+        return a, b
+
+    code = webrepl_main(host, port, password, put=pair(put, "put"), get=pair(get, "get"),
+                        command=command or None)
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"runs": "samples per benchmark (default 10)",
+            "no_build": "skip the cached-rebuild benchmark",
+            "net": "also the network benchmarks in this mode: tap or user", **_TARGET_HELP})
+@friendly
+def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = None,
+          target: str = "qemu", port: str | None = None, firmware: str | None = None,
           qemu_binary: str | None = None) -> None:
-    """test: benchmarks (boot time, REPL latency, transfers, CPU, rebuild) -> build/reports/."""
+    """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
     from harness import bench as benchmarks
 
     benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
-                   include_build=not no_build)
+                   include_build=not no_build, net=net)
 
 
 @task(help={"cache": "also delete the download cache"})

@@ -157,12 +157,175 @@ def rebuild_and_one_test() -> list[Result]:
     return results
 
 
-def run(options: TargetOptions, runs: int = 10, include_build: bool = True) -> list[Result]:
+NET_PAYLOAD = 1024 * 1024  # bytes each way per sample
+NET_BOARD_PORT = 8266
+NET_CONNECTIONS = 200
+
+NET_BOARD_CODE = """
+import network, socket, time, esp, gc
+_w = network.WLAN(network.STA_IF)
+_w.active(True)
+if not _w.isconnected():
+    _w.connect('qemu', 'emulated')
+    _t = time.ticks_ms()
+    while not _w.isconnected() and time.ticks_diff(time.ticks_ms(), _t) < 10000:
+        time.sleep_ms(20)
+def _sink(host, port, total):
+    s = socket.socket(); s.connect((host, port))
+    buf = bytearray(1460); n = 0; t = time.ticks_us()
+    while n < total:
+        k = s.readinto(buf)
+        if not k:
+            break
+        n += k
+    dt = time.ticks_diff(time.ticks_us(), t); s.close()
+    return n, dt
+def _source(host, port, total):
+    s = socket.socket(); s.connect((host, port))
+    buf = b'x' * 1460; n = 0; t = time.ticks_us()
+    while n < total:
+        n += s.write(buf)
+    dt = time.ticks_diff(time.ticks_us(), t); s.close()
+    return n, dt
+def _listen():
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(('0.0.0.0', PORT)); srv.listen(2); srv.settimeout(10)
+    return srv
+def _serve(srv, count):
+    for i in range(count):
+        c, a = srv.accept(); c.read(4); c.write(b'pong'); c.close()
+    srv.close()
+"""
+
+
+def _board_net_options(options: TargetOptions, net: object) -> TargetOptions:
+    import dataclasses
+
+    return dataclasses.replace(options, qemu_args=(*options.qemu_args,
+                                                   *net.qemu_args(0)))  # type: ignore[attr-defined]
+
+
+def net_throughput(options: TargetOptions, mode: str | None = None,
+                   runs: int = 3) -> list[Result]:
+    """QEMU on the harness's network (``tap`` as root, else ``user``): TCP throughput each way
+    (1 MiB per sample, host wall clock and board clock), accept-callback latency (host connect
+    -> the callback's reply arrives), sequential connections per second (the board serves,
+    closes first), and the board's free memory afterwards. Measured, never asserted."""
+    import socket as pysocket
+    import threading
+
+    from .network.service import NetworkService
+
+    results: list[Result] = []
+    with NetworkService(mode) as net:
+        service = make_service(_board_net_options(options, net), "bench-net")
+        board = service.start()
+        try:
+            board.exec(NET_BOARD_CODE.replace("PORT", str(NET_BOARD_PORT)), timeout=20)
+            assert board.eval("_w.isconnected()") is True, "no DHCP lease"
+            tag = f"[{net.mode}]"
+            up_wall, up_board, down_wall, down_board = [], [], [], []
+            for _ in range(runs):
+                with net.tcp_server() as server:
+                    server.settimeout(20)
+                    port = server.getsockname()[1]
+
+                    def send_all(srv: pysocket.socket = server) -> None:
+                        conn, _ = srv.accept()
+                        with conn:
+                            conn.sendall(b"y" * NET_PAYLOAD)
+
+                    thread = threading.Thread(target=send_all, daemon=True)
+                    thread.start()
+                    start = time.perf_counter()
+                    n, us = board.eval(f"_sink('{net.host_ip}', {port}, {NET_PAYLOAD})",
+                                       timeout=60)
+                    up_wall.append(n / 1e6 / (time.perf_counter() - start))
+                    up_board.append(n / us)  # bytes per microsecond = MB/s
+                    thread.join(20)
+                with net.tcp_server() as server:
+                    server.settimeout(20)
+                    port = server.getsockname()[1]
+
+                    def receive_all(srv: pysocket.socket = server) -> None:
+                        conn, _ = srv.accept()
+                        with conn:
+                            conn.settimeout(20)
+                            while conn.recv(65536):
+                                pass
+
+                    thread = threading.Thread(target=receive_all, daemon=True)
+                    thread.start()
+                    start = time.perf_counter()
+                    n, us = board.eval(f"_source('{net.host_ip}', {port}, {NET_PAYLOAD})",
+                                       timeout=60)
+                    thread.join(20)
+                    down_wall.append(n / 1e6 / (time.perf_counter() - start))
+                    down_board.append(n / us)
+            results += [
+                Result(f"TCP host->board {tag}", "MB/s", up_wall, note="target >= 2 MB/s"),
+                Result(f"TCP host->board, board clock {tag}", "MB/s", up_board),
+                Result(f"TCP board->host {tag}", "MB/s", down_wall, note="target >= 2 MB/s"),
+                Result(f"TCP board->host, board clock {tag}", "MB/s", down_board),
+            ]
+
+            # Accept callback: host connect -> the callback's greeting arrives.
+            board.exec(
+                "_srv = socket.socket()\n"
+                "_srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                f"_srv.bind(('0.0.0.0', {NET_BOARD_PORT}))\n"
+                "_srv.listen(2)\n"
+                "def _cb(s):\n"
+                "    c, a = s.accept(); c.write(b'hi'); c.close()\n"
+                "_srv.setsockopt(socket.SOL_SOCKET, 20, _cb)\n")
+            latency = []
+            try:
+                for _ in range(max(runs, 10)):
+                    start = time.perf_counter()
+                    with net.connect_to_board(NET_BOARD_PORT, timeout=10) as sock:
+                        sock.recv(2)
+                        latency.append((time.perf_counter() - start) * 1000)
+            finally:
+                board.exec("_srv.setsockopt(socket.SOL_SOCKET, 20, None)\n_srv.close()\n")
+            results.append(Result(f"accept callback latency {tag}", "ms", latency,
+                                  note="host connect -> callback's reply"))
+
+            # Sequential connections to the board (it serves and closes first).
+            def clients() -> None:
+                for _ in range(NET_CONNECTIONS):
+                    with net.connect_to_board(NET_BOARD_PORT, timeout=10) as sock:
+                        sock.sendall(b"ping")
+                        sock.recv(4)
+
+            board.exec("_srv = _listen()")
+            thread = threading.Thread(target=clients, daemon=True)
+            thread.start()
+            start = time.perf_counter()
+            board.exec(f"_serve(_srv, {NET_CONNECTIONS})", timeout=120)
+            thread.join(30)
+            results.append(Result(f"connections per second {tag}", "1/s",
+                                  [NET_CONNECTIONS / (time.perf_counter() - start)],
+                                  note=f"{NET_CONNECTIONS} sequential, board closes first"))
+            free, heap = board.eval("(gc.collect(), gc.mem_free(), esp.freemem())")[1:]
+            results.append(Result(f"gc.mem_free() after net bench {tag}", "bytes", [float(free)]))
+            results.append(Result(f"esp.freemem() after net bench {tag}", "bytes",
+                                  [float(heap)], note="HAL heap: lwIP's pcbs and pbufs"))
+        finally:
+            service.stop()
+    return results
+
+
+def run(options: TargetOptions, runs: int = 10, include_build: bool = True,
+        net: str | None = None) -> list[Result]:
+    """All benchmarks; ``net`` ("tap" or "user") adds the network ones (QEMU only)."""
     results: list[Result] = []
     with progress.step(f"benchmarks on {options.target}"):
         if options.target == "qemu":
             results += boot_to_prompt(options, runs)
         results += on_board(options, runs)
+        if net and options.target == "qemu":
+            results += net_throughput(options, net, runs=3)
         if include_build and options.target == "qemu":
             results += rebuild_and_one_test()
     for r in results:

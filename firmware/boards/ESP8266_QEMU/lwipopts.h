@@ -41,7 +41,9 @@ void hal_lwip_free(void *p);
 #define MEM_CUSTOM_MALLOC               hal_lwip_malloc
 #define MEM_CUSTOM_CALLOC               hal_lwip_calloc
 #define MEM_CUSTOM_FREE                 hal_lwip_free
-// Upper bounds for the (heap-allocated) objects; lwIP recycles the oldest when reached.
+// Upper bounds for the (heap-allocated) objects. With MEMP_MEM_MALLOC lwIP does not count
+// them (memp_malloc fails only on an exhausted heap); TIME-WAIT pcbs are bounded separately
+// by TCP_MAX_TIME_WAIT_PCBS below.
 #define MEMP_NUM_TCP_PCB                6
 #define MEMP_NUM_TCP_PCB_LISTEN         4
 #define MEMP_NUM_UDP_PCB                4
@@ -95,6 +97,10 @@ void hal_lwip_free(void *p);
 #define TCP_OOSEQ_MAX_PBUFS             4
 #define LWIP_TCP_KEEPALIVE              1
 #define TCP_MSL                         5000UL  // TIME_WAIT 10 s, not 2 min: PCBs are heap
+// lwip-patches/0001: at most 8 pcbs (~1.4 KiB) in TIME_WAIT; tcp_alloc recycles the oldest.
+// Without it a server that closes first filled the whole HAL heap with TIME_WAIT pcbs
+// (tests/board/test_net_load.py).
+#define TCP_MAX_TIME_WAIT_PCBS          8
 
 // ---- Ethernet frames: 2 bytes of padding keep the IP header word-aligned -------------------
 #define ETH_PAD_SIZE                    2

@@ -26,8 +26,12 @@
 #define MICROPY_PY_LWIP                 (MICROPY_PY_NETWORK_QEMU)
 #define MICROPY_PY_LWIP_SOCK_RAW        (MICROPY_PY_NETWORK_QEMU)
 #define MICROPY_PY_NETWORK              (MICROPY_PY_NETWORK_QEMU)
-#define MICROPY_PY_WEBSOCKET            (0)
-#define MICROPY_PY_WEBREPL              (0)
+// WebREPL: the C side (extmod/modwebrepl.c: password, REPL, binary file put/get records) on
+// the websocket stream (extmod/modwebsocket.c); the server (listen, HTTP upgrade, dupterm) is
+// our frozen firmware/modules/webrepl.py. The port's MICROPY_PY_WEBREPL_DELAY (20 ms per
+// file chunk) and static file buffer stay as on the real board.
+#define MICROPY_PY_WEBSOCKET            (MICROPY_PY_NETWORK_QEMU)
+#define MICROPY_PY_WEBREPL              (MICROPY_PY_NETWORK_QEMU)
 
 // Raw-paste flow control lets the host have two windows of MICROPY_REPL_STDIN_BUFFER_MAX / 2
 // bytes outstanding. The port's stdin ring buffer (esp_mphal.c, 256 bytes) holds 255, so
