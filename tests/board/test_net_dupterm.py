@@ -10,26 +10,15 @@ import socket
 import threading
 
 import pytest
+from net_helpers import bring_up
 
 from harness.board import Board
 from harness.network.service import NetworkService
 
 pytestmark = pytest.mark.needs_net
 
-DHCP_TIMEOUT_S = 10
 EOF_MESSAGE = b"dupterm: EOF received, deactivating"
 
-CONNECT = f"""
-import network, time, os, socket, select, gc
-wlan = network.WLAN(network.STA_IF)
-wlan.active(True)
-if not wlan.isconnected():
-    wlan.connect('qemu', 'emulated')
-    t0 = time.ticks_ms()
-    while not wlan.isconnected() and time.ticks_diff(time.ticks_ms(), t0) < {DHCP_TIMEOUT_S * 1000}:
-        time.sleep_ms(20)
-print(wlan.isconnected())
-"""
 
 # attach(addr): connect, make the socket a terminal: non-blocking reads (input only as it
 # arrives), its receive callback (option 20) feeds the REPL through os.dupterm_notify.
@@ -52,7 +41,8 @@ def closed(s):
 
 @pytest.fixture
 def term_board(net_board: Board, net: NetworkService) -> Board:
-    assert net_board.exec(CONNECT, timeout=DHCP_TIMEOUT_S + 5).strip() == "True"
+    bring_up(net_board)
+    net_board.exec("import os, socket, select, gc")
     net_board.exec(HELPERS)
     return net_board
 

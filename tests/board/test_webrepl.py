@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import websocket
+from net_helpers import bring_up
 
 from harness.board import Board
 from harness.network.service import NetworkService
@@ -31,19 +32,7 @@ pytestmark = pytest.mark.needs_net
 
 PORT = 8266
 PASSWORD = "qemu-wr1"
-DHCP_TIMEOUT_S = 10
 
-CONNECT = f"""
-import network, time
-wlan = network.WLAN(network.STA_IF)
-wlan.active(True)
-if not wlan.isconnected():
-    wlan.connect('qemu', 'emulated')
-    t0 = time.ticks_ms()
-    while not wlan.isconnected() and time.ticks_diff(time.ticks_ms(), t0) < {DHCP_TIMEOUT_S * 1000}:
-        time.sleep_ms(20)
-print(wlan.isconnected())
-"""
 
 
 def _friendly(board: Board) -> None:
@@ -57,7 +46,7 @@ def _friendly(board: Board) -> None:
 @pytest.fixture
 def server(net_board: Board) -> Iterator[Board]:
     """The board connected, with the WebREPL server listening on port 8266."""
-    assert net_board.exec(CONNECT, timeout=DHCP_TIMEOUT_S + 5).strip() == "True"
+    bring_up(net_board)
     out = net_board.exec(f"import os, webrepl\nwebrepl.start(password={PASSWORD!r})")
     assert f"WebREPL server started on port {PORT}" in out
     try:
