@@ -3,12 +3,16 @@
 Contract with the machine model: QOM object ``/machine/soc/gpio`` with uint32 properties
 ``in`` (levels the host drives into pins 0..16, qom-set), ``out`` (levels the board drives,
 qom-get) and ``enable`` (the board's output-enable mask, qom-get). Output changes are seen by
-polling ``out``.
+polling ``out``. A pad meter in the model (``meter``: one snapshot of ``clock-ns``,
+``high-ns[16]``, ``edges[16]``) counts, in guest (virtual) time, how long each of pads 0..15
+was high and how often it changed, so ``measure()`` gives duty cycle and frequency without
+depending on how fast the host polls.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from harness.errors import BoardTimeout
 from harness.qmp import QmpConnection
@@ -21,6 +25,29 @@ def _check_pin(pin: int) -> int:
     if not 0 <= pin < PIN_COUNT:
         raise ValueError(f"GPIO {pin} does not exist; the ESP8266 has GPIO0..GPIO16")
     return pin
+
+
+METERED_PINS = 16  # the pad meter covers GPIO0..GPIO15 (GPIO16 lives in the RTC block)
+
+
+@dataclass(frozen=True)
+class PinActivity:
+    """What a pin did over a window of guest time."""
+
+    pin: int
+    seconds: float   # guest (virtual) time covered
+    high_seconds: float
+    edges: int
+
+    @property
+    def duty(self) -> float:
+        """Share of the window the pad was high, 0.0..1.0."""
+        return self.high_seconds / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def frequency(self) -> float:
+        """Full periods per second (two edges each)."""
+        return self.edges / 2 / self.seconds if self.seconds > 0 else 0.0
 
 
 class Gpio:
@@ -52,6 +79,22 @@ class Gpio:
     def output(self, pin: int) -> int:
         """Level the board drives on ``pin`` (0 or 1)."""
         return (self.outputs() >> _check_pin(pin)) & 1
+
+    def meter(self) -> tuple[int, list[int], list[int]]:
+        """One snapshot of the pad meter: (virtual ns now, high ns per pad, edges per pad)."""
+        snap = self.qmp.execute("qom-get", {"path": self.path, "property": "meter"})
+        return int(snap["clock-ns"]), list(snap["high-ns"]), list(snap["edges"])
+
+    def measure(self, pin: int, seconds: float) -> PinActivity:
+        """Watch ``pin`` for about ``seconds`` of host time; report in guest time."""
+        if not 0 <= _check_pin(pin) < METERED_PINS:
+            raise ValueError("the pad meter covers GPIO0..GPIO15; sample GPIO16 with output()")
+        clock0, high0, edges0 = self.meter()
+        time.sleep(seconds)
+        clock1, high1, edges1 = self.meter()
+        return PinActivity(pin=pin, seconds=(clock1 - clock0) / 1e9,
+                           high_seconds=(high1[pin] - high0[pin]) / 1e9,
+                           edges=edges1[pin] - edges0[pin])
 
     def is_output(self, pin: int) -> bool:
         return bool((self.enabled() >> _check_pin(pin)) & 1)

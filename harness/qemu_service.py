@@ -156,12 +156,14 @@ class QemuService:
         wait_for_boot: bool = True,
         kill_grace: float = 3.0,
     ) -> None:
-        self.flash_image = Path(flash_image)
-        self.elf = elf
-        self.binary = Path(binary)
+        # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
+        self.flash_image = Path(flash_image).absolute()
+        self.elf = elf.absolute() if elf is not None else None
+        binary = Path(binary)
+        self.binary = binary.absolute() if len(binary.parts) > 1 else binary  # else: on PATH
         self.name = name
-        self.log_dir = log_dir
-        self.flash_path = flash_path
+        self.log_dir = log_dir.absolute() if log_dir is not None else None
+        self.flash_path = flash_path.absolute() if flash_path is not None else None
         self.extra_args = tuple(extra_args)
         self.startup_timeout = startup_timeout
         self.boot_timeout = boot_timeout

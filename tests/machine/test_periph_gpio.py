@@ -7,6 +7,7 @@ Program: ``programs/periph_gpio.c``. The host side is the QOM contract of
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -101,3 +102,28 @@ def test_gpio_properties_exist(machine, prop: str) -> None:
     m = machine.start(qmp=True)
     value = m.qmp.execute("qom-get", {"path": GPIO, "property": prop})
     assert isinstance(value, int)
+
+
+def test_gpio_pad_meter_counts_high_time_and_edges_in_guest_time(machine) -> None:
+    from harness.gpio import Gpio
+
+    m = machine.start(qmp=True)
+    gpio = Gpio(m.qmp)
+    # GPIO12 is an input here: its pad follows the host's level, and the meter sees that too
+    before = gpio.measure(12, 0.2)
+    assert before.edges == 0 and before.duty == pytest.approx(1.0)
+    assert 0.15 < before.seconds < 1.0, "clock-ns is the virtual clock, running with the VM"
+
+    clock0, high0, edges0 = gpio.meter()
+    gpio.set_input(12, 0)
+    gpio.set_input(12, 1)  # a short pulse: one falling and one rising edge
+    gpio.set_input(12, 0)
+    time.sleep(0.3)
+    gpio.set_input(12, 1)
+    clock1, high1, edges1 = gpio.meter()
+    assert edges1[12] - edges0[12] == 4
+    low_s = ((clock1 - clock0) - (high1[12] - high0[12])) / 1e9
+    # low for the 0.3 s sleep plus parts of the QMP round trips around it
+    assert 0.3 <= low_s < (clock1 - clock0) / 1e9
+    assert edges1[5] == edges0[5], "other pads are untouched"
+    assert high1[5] - high0[5] == clock1 - clock0, "an idle input pulled high: high all along"

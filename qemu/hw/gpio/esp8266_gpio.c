@@ -11,7 +11,9 @@
  * (CPU interrupt 4) is high while any of STATUS[15:0] is set. The RTC
  * calibration registers (0x6C/0x70) report the emulator's fixed RTC
  * clock. GPIO16 is part of the RTC block; the host properties include it
- * as bit 16 through the "rtc" link.
+ * as bit 16 through the "rtc" link. A host-side meter accumulates, per
+ * pad, the virtual time spent high and the number of level changes, so a
+ * test can measure PWM duty and frequency in guest time.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,6 +23,8 @@
 #include "qemu/module.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
+#include "qapi/qapi-builtin-visit.h"
+#include "qemu/timer.h"
 #include "hw/gpio/esp8266_gpio.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
@@ -94,11 +98,32 @@ static bool esp8266_gpio16_level(Esp8266GpioState *s)
     return s->host_in & BIT(ESP8266_GPIO_PIN16);
 }
 
+/* Charge the time since the last call to the pads that were high. */
+static void esp8266_gpio_meter(Esp8266GpioState *s, uint32_t new_pads)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    uint64_t elapsed = now > s->pads_since_ns ? now - s->pads_since_ns : 0;
+    uint32_t changed = new_pads ^ s->pads;
+    int n;
+
+    for (n = 0; n < ESP8266_GPIO_NUM_PINS; n++) {
+        if (s->pads & BIT(n)) {
+            s->high_ns[n] += elapsed;
+        }
+        if (changed & BIT(n)) {
+            s->edges[n]++;
+        }
+    }
+    s->pads_since_ns = now;
+}
+
 static void esp8266_gpio_update(Esp8266GpioState *s)
 {
     uint32_t pads = esp8266_gpio_pads(s);
     uint32_t changed = pads ^ s->pads;
     int n;
+
+    esp8266_gpio_meter(s, pads);
 
     for (n = 0; n < ESP8266_GPIO_NUM_PINS; n++) {
         bool level = pads & BIT(n);
@@ -342,6 +367,37 @@ static void esp8266_gpio_get_enable(Object *obj, Visitor *v, const char *name,
     visit_type_uint32(v, name, &value, errp);
 }
 
+/*
+ * "meter": {"clock-ns": now, "high-ns": [16], "edges": [16]}, one snapshot
+ * (all brought up to the same virtual time).
+ */
+static void esp8266_gpio_get_meter(Object *obj, Visitor *v, const char *name,
+                                   void *opaque, Error **errp)
+{
+    Esp8266GpioState *s = ESP8266_GPIO(obj);
+    uint64List *high = NULL, **high_tail = &high;
+    uint64List *edges = NULL, **edges_tail = &edges;
+    uint64_t clock;
+    int n;
+
+    esp8266_gpio_meter(s, s->pads);
+    clock = s->pads_since_ns;
+    for (n = 0; n < ESP8266_GPIO_NUM_PINS; n++) {
+        QAPI_LIST_APPEND(high_tail, s->high_ns[n]);
+        QAPI_LIST_APPEND(edges_tail, s->edges[n]);
+    }
+    if (visit_start_struct(v, name, NULL, 0, errp)) {
+        if (visit_type_uint64(v, "clock-ns", &clock, errp) &&
+            visit_type_uint64List(v, "high-ns", &high, errp) &&
+            visit_type_uint64List(v, "edges", &edges, errp)) {
+            visit_check_struct(v, errp);
+        }
+        visit_end_struct(v, NULL);
+    }
+    qapi_free_uint64List(high);
+    qapi_free_uint64List(edges);
+}
+
 static void esp8266_gpio_reset_enter(Object *obj, ResetType type)
 {
     Esp8266GpioState *s = ESP8266_GPIO(obj);
@@ -353,6 +409,7 @@ static void esp8266_gpio_reset_enter(Object *obj, ResetType type)
     memset(s->pin, 0, sizeof(s->pin));
     s->sigma_delta = 0;
     s->calib_sync = 0;
+    esp8266_gpio_meter(s, esp8266_gpio_pads(s));
     s->pads = esp8266_gpio_pads(s);
 }
 
@@ -394,6 +451,10 @@ static void esp8266_gpio_init(Object *obj)
                         NULL, NULL, NULL);
     object_property_set_description(obj, "enable",
         "output-enable mask, pins 0..15 and GPIO16 (bit 16), read-only");
+    object_property_add(obj, "meter", "Esp8266GpioMeter",
+                        esp8266_gpio_get_meter, NULL, NULL, NULL);
+    object_property_set_description(obj, "meter",
+        "pad meter snapshot: {clock-ns, high-ns[16], edges[16]}, read-only");
 }
 
 static void esp8266_gpio_realize(DeviceState *dev, Error **errp)

@@ -27,6 +27,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266GpioState, ESP8266_GPIO)
  *             GPIO16); default 0x1FFFF (every pin pulled high)
  *   "out"     uint32 r/o: level on each pad (bit 16 = GPIO16)
  *   "enable"  uint32 r/o: output-enable mask (bit 16 = GPIO16)
+ *   "meter"   r/o, one snapshot {"clock-ns": QEMU_CLOCK_VIRTUAL now,
+ *             "high-ns": [16 x virtual ns each pad 0..15 has been high],
+ *             "edges": [16 x level changes seen on pads 0..15]}; a host-side
+ *             meter since the machine was created (a guest reset keeps it).
+ * Two snapshots give a pin's duty cycle and frequency in guest time,
+ * independent of how fast the host polls.
  * Named GPIO lines for other QEMU devices: "pin-in" (17 inputs, same as
  * the bits of "in") and "pin-out" (16 outputs: pad levels of pins 0..15).
  */
@@ -47,6 +53,11 @@ struct Esp8266GpioState {
     uint32_t host_in;               /* "in" property */
     uint32_t pads;                  /* last pad levels, for edge detection */
     uint32_t strapping;             /* IN[31:16] */
+
+    /* Host-side pad meter (not guest state, not migrated). */
+    int64_t pads_since_ns;          /* virtual time of the last accounting */
+    uint64_t high_ns[ESP8266_GPIO_NUM_PINS];
+    uint64_t edges[ESP8266_GPIO_NUM_PINS];
 };
 
 #endif
