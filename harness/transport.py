@@ -17,6 +17,7 @@ import errno
 import os
 import select
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -45,7 +46,15 @@ class UnixSocketStream:
 
     Unlike QEMU's pty backend, which notices a reader only on a 1 s poll (input typed before
     that waits), a socket chardev reads from the moment we connect.
+
+    A background thread reads the socket all the time into memory. QEMU writes a UART's output
+    to its chardev from the emulated CPU, and when the socket is full it waits there holding its
+    global lock: the whole machine (network, timers, QMP) would freeze while a test is busy
+    elsewhere (say, reading a WebREPL) and does not read UART0. A real UART never waits for its
+    listener. ``fileno()`` is readable while output is buffered (for ``select``).
     """
+
+    BUFFER_LIMIT = 16 * 1024 * 1024  # unread output kept; beyond it the oldest is dropped
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.port = str(path)
@@ -58,23 +67,78 @@ class UnixSocketStream:
                 f"cannot connect to the UART socket {self.port}: {exc}; did QEMU start? see the "
                 "QEMU log"
             ) from exc
+        self._ready = threading.Condition()
+        self._buffer = bytearray()
+        self._dropped = 0
+        self._error: BoardDisconnected | None = None
+        self._closing = False
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._reader = threading.Thread(target=self._read_forever, daemon=True,
+                                        name=f"uart-reader {os.path.basename(self.port)}")
+        self._reader.start()
+
+    def _read_forever(self) -> None:
+        while True:
+            error = None
+            try:
+                data = self.sock.recv(65536)
+            except OSError as exc:
+                data = b""
+                error = BoardDisconnected(f"the UART socket {self.port} failed: {exc}")
+            if not data and error is None:
+                error = BoardDisconnected(
+                    f"the UART socket {self.port} closed; did QEMU exit? see the QEMU log")
+            with self._ready:
+                if data:
+                    self._buffer += data
+                    excess = len(self._buffer) - self.BUFFER_LIMIT
+                    if excess > 0:
+                        del self._buffer[:excess]
+                        self._dropped += excess
+                elif not self._closing:
+                    self._error = error
+                self._ready.notify_all()
+                self._signal()
+            if not data:
+                return
+
+    def _signal(self) -> None:
+        try:
+            os.write(self._wake_w, b"!")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is already readable (or closed)
+
+    def _unsignal(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
 
     def fileno(self) -> int:
-        return self.sock.fileno()
+        return self._wake_r
 
     def read_some(self, timeout: float) -> bytes:
-        try:
-            ready, _, _ = select.select([self.sock], [], [], max(timeout, 0.0))
-            if not ready:
-                return b""
-            data = self.sock.recv(4096)
-        except OSError as exc:
-            raise BoardDisconnected(f"the UART socket {self.port} failed: {exc}") from exc
-        if not data:
-            raise BoardDisconnected(
-                f"the UART socket {self.port} closed; did QEMU exit? see the QEMU log"
-            )
-        return data
+        deadline = time.monotonic() + max(timeout, 0.0)
+        with self._ready:
+            while not self._buffer and self._error is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return b""
+                self._ready.wait(remaining)
+            if not self._buffer:
+                assert self._error is not None
+                raise self._error
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            if self._dropped:
+                data = (f"\n[harness: {self._dropped} bytes of UART output were dropped: "
+                        f"more than {self.BUFFER_LIMIT} bytes waited unread]\n").encode() + data
+                self._dropped = 0
+            self._unsignal()
+            return data
 
     def write(self, data: bytes) -> None:
         try:
@@ -88,7 +152,24 @@ class UnixSocketStream:
         """An emulated UART has no modem lines; resets go through QMP."""
 
     def close(self) -> None:
+        with self._ready:
+            if self._closing:
+                return
+            self._closing = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the reader's recv
+        except OSError:
+            pass
+        self._reader.join(timeout=2.0)
         self.sock.close()
+        with self._ready:
+            if self._error is None:
+                self._error = BoardDisconnected(f"the UART socket {self.port} was closed")
+        for fd in (self._wake_r, self._wake_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 class SerialStream:

@@ -88,7 +88,8 @@ int ets_vprintf(const char *fmt, va_list ap) {
         while (*fmt >= '0' && *fmt <= '9') {
             width = width * 10 + (*fmt++ - '0');
         }
-        while (*fmt == 'l') {
+        // length modifiers: every argument here is 32 bits (short ones are promoted)
+        while (*fmt == 'l' || *fmt == 'h' || *fmt == 'z') {
             ++fmt;
         }
         switch (*fmt) {
