@@ -89,6 +89,8 @@ class WebRepl:
         """The websocket connection, before the password (the board's ``Password: `` is the
         first text that arrives)."""
         ws = websocket.WebSocket(skip_utf8_validation=True)
+        if sock is not None:  # websocket-client sets TCP_NODELAY only on sockets it opens
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             ws.connect(f"ws://{host}:{port}/", socket=sock, timeout=timeout)
         except (websocket.WebSocketException, OSError) as exc:
