@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import progress
+from .board import Board
+from .gpio import Gpio
 from .paths import REPO_ROOT, reports_dir
 from .qemu_service import QemuService
 from .targets import TargetOptions, make_service
@@ -128,12 +130,33 @@ def on_board(options: TargetOptions, runs: int) -> list[Result]:
         results.append(Result("python workload, board clock", "ms", board_ms,
                               note="compare with --target serial on a real board"))
         results.append(Result("python workload, host clock", "ms", host_ms))
+        if options.target == "qemu":
+            results += _pwm_fidelity(board, service.gpio)
         mem = board.eval("__import__('gc').mem_free()")
         results.append(Result("gc.mem_free() after boot+bench", "bytes", [float(mem)],
                               note="real board: 30-35 KB"))
         return results
     finally:
         service.stop()
+
+
+def _pwm_fidelity(board: Board, gpio: Gpio) -> list[Result]:
+    """Software PWM (timer interrupt per edge) at 500 Hz, measured by the GPIO pad meter in
+    guest time: how far interrupt latency stretches each period."""
+    freq = 500
+    board.exec(f"from machine import Pin, PWM\n_pwm = PWM(Pin(4), freq={freq}, duty=512)")
+    try:
+        time.sleep(0.05)
+        seen = [gpio.measure(4, 1.0) for _ in range(3)]
+    finally:
+        board.exec("_pwm.deinit()")
+    measured = [s.frequency for s in seen]
+    # the port reloads the timer in the interrupt handler: each edge adds its latency
+    latency = [max(0.0, (1 / f - 1 / freq) / 2 * 1e6) for f in measured if f > 0]
+    return [Result(f"PWM {freq} Hz, frequency seen on the pin", "Hz", measured,
+                   note="set: 500 Hz"),
+            Result("timer interrupt latency per PWM edge", "us", latency,
+                   note="guest time, from the period stretch")]
 
 
 def rebuild_and_one_test() -> list[Result]:
