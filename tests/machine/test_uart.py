@@ -1,9 +1,12 @@
-"""UART0: interrupt-driven RX (full threshold and timeout interrupts) echoed back over TX."""
+"""UART0: interrupt-driven RX (full threshold and timeout interrupts) echoed back over TX;
+the TX FIFO when UART0's reader does not read."""
 
 from __future__ import annotations
 
 import re
+import socket
 import time
+from pathlib import Path
 
 
 def _counts(m) -> tuple[int, int]:
@@ -74,3 +77,117 @@ def test_uart0_and_uart1_share_interrupt_5(machine) -> None:
     assert "uart1_irqs=0x00000001" in out
     assert "uart1_byte=0x00000078" in out               # 'x' through UART1 loopback
     assert "pending_after_isr=0x00000000" in out
+
+
+# ---------------------------------------------------------------------------- TX FIFO stall
+
+STALL_LINES = 20000     # as in programs/uart_tx_stall.c: ~800 KB, far more than a socket holds
+ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/"
+
+
+def _stall_text() -> bytes:
+    return "".join(f"{i:08x} " + "".join(ALPHABET[(i + k) & 63] for k in range(31)) + "\n"
+                   for i in range(STALL_LINES)).encode()
+
+
+class _SlowReader:
+    """UART0 on a socket that the test reads only when it wants to (no reader thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(path))
+        self.listener.listen(1)
+        self.conn: socket.socket | None = None
+        self.buf = bytearray()
+
+    def accept(self, timeout: float = 10.0) -> None:
+        self.listener.settimeout(timeout)
+        self.conn, _ = self.listener.accept()
+        self.listener.close()
+
+    def read_until(self, marker: bytes, timeout: float = 30.0) -> bytes:
+        assert self.conn is not None
+        deadline = time.monotonic() + timeout
+        while marker not in self.buf:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {marker!r} on UART0 within {timeout:g} s; tail: " \
+                                  f"{bytes(self.buf[-300:])!r}"
+            self.conn.settimeout(min(remaining, 1.0))
+            try:
+                data = self.conn.recv(65536)
+            except TimeoutError:
+                continue
+            assert data, f"QEMU closed UART0 before {marker!r}"
+            self.buf += data
+        return bytes(self.buf)
+
+    def close(self) -> None:
+        self.listener.close()
+        if self.conn is not None:
+            self.conn.close()
+
+
+def _txfifo_cnt(m) -> int:
+    """UART0 STATUS.TXFIFO_CNT, read through the monitor (a side-effect-free register)."""
+    out = m.qmp.execute("human-monitor-command", {"command-line": "xp /1wx 0x6000001c"},
+                        timeout=2.0)
+    return (int(out.split(":")[1].split()[0], 16) >> 16) & 0xFF
+
+
+def _assert_responsive(m) -> None:
+    # Before the TX FIFO, QEMU retried the chardev write holding its global lock and QMP did
+    # not answer at all until UART0 was read; a few seconds' slack covers a loaded host.
+    status = m.qmp.execute("query-status", timeout=5.0)
+    assert status["status"] == "running"
+
+
+def test_tx_fifo_fills_while_uart0_is_not_read(machine, machine_workdir) -> None:
+    """A reader that does not read fills the chardev, then the 128-byte TX FIFO: the guest waits
+    on TXFIFO_CNT, the machine (QMP, timers) keeps running, and once read every byte arrives
+    in order. Then: a write to a full FIFO is dropped, CONF0.TXFIFO_RST empties it."""
+    uart0 = _SlowReader(machine_workdir / "stall.uart0")
+    try:
+        m = machine.start("uart_tx_stall", qmp=True, uart0=f"unix:{uart0.listener.getsockname()}")
+        uart0.accept()
+        uart0.read_until(b"READY\r\n", timeout=10.0)
+
+        # Do not read: the chardev fills, then the TX FIFO; the guest waits, QEMU must not.
+        deadline = time.monotonic() + 10.0
+        while (cnt := _txfifo_cnt(m)) < 126:
+            assert time.monotonic() < deadline, f"TXFIFO_CNT stays {cnt} while UART0 is unread"
+            time.sleep(0.05)
+        # ~1 s more without reading: QMP answers at once, the FIFO stays full.
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            _assert_responsive(m)
+            assert _txfifo_cnt(m) >= 126
+            time.sleep(0.1)
+
+        out = uart0.read_until(b"DONE\r\n", timeout=60.0)
+        body = out.split(b"READY\r\n", 1)[1].split(b"END\r\n", 1)[0]
+        expected = _stall_text()
+        assert len(body) == len(expected), f"{len(body)} bytes arrived, {len(expected)} sent"
+        assert body == expected, "UART0 bytes lost or out of order"
+        text = out.decode("latin-1")
+        assert int(re.search(r"waits=0x(\w{8})", text).group(1), 16) > 0
+        assert int(re.search(r"max_cnt=0x(\w{8})", text).group(1), 16) >= 126
+        assert "empty_raw_full=0x00000000" in text        # 126 bytes >= threshold 0x60
+        assert "empty_raw_drained=0x00000002" in text     # 0 bytes < threshold
+
+        # Phase 2: stop reading again, the guest fills the FIFO to 128 and overflows it.
+        uart0.buf.clear()
+        assert uart0.conn is not None
+        uart0.conn.sendall(b"s")
+        time.sleep(0.5)
+        _assert_responsive(m)
+        out = uart0.read_until(b"DONE2\r\n", timeout=30.0).decode("latin-1")
+        phase2 = out.split("PHASE2", 1)[1]
+        assert "cnt_full=0x00000080" in phase2
+        assert "cnt_after_drop=0x00000080" in phase2      # the 129th byte was dropped
+        assert "cnt_after_rst=0x00000000" in phase2
+        assert "empty_raw_after_rst=0x00000002" in phase2
+        assert "Q" not in out.split("PHASE2", 1)[0]
+        m.stop()                                          # flushes QEMU's -D log
+        assert "TX FIFO full, byte 0x51 dropped" in m.log_path.read_text()
+    finally:
+        uart0.close()

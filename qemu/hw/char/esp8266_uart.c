@@ -2,9 +2,12 @@
  * ESP8266 UART (UART0 at 0x60000000, UART1 at 0x60000F00)
  *
  * Register layout as used by MicroPython's ports/esp8266 (uart_register.h):
- * a 128-byte RX FIFO fed by the chardev, a TX FIFO that drains into the
- * chardev at once (so the guest always sees an empty TX FIFO), RX
- * full-threshold, RX timeout and overflow interrupts.
+ * a 128-byte RX FIFO fed by the chardev, a 128-byte TX FIFO that drains
+ * into the chardev as fast as the chardev takes bytes (no baud-rate timing;
+ * non-blocking writes plus a G_IO_OUT watch, so a reader that does not read
+ * fills the FIFO and the guest waits, as on hardware, instead of QEMU
+ * blocking), RX full-threshold, RX timeout, RX overflow and TX empty
+ * interrupts.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -76,8 +79,8 @@ static void esp8266_uart_update(Esp8266UartState *s)
     if (count > 0 && count >= full_thr) {
         s->int_raw |= R_INT_RXFIFO_FULL_MASK;
     }
-    /* The TX FIFO is always empty: it drains into the chardev at once. */
-    if (empty_thr > 0) {
+    /* TX "empty": the TX FIFO holds fewer bytes than the threshold. */
+    if (fifo8_num_used(&s->tx_fifo) < empty_thr) {
         s->int_raw |= R_INT_TXFIFO_EMPTY_MASK;
     }
     qemu_set_irq(s->irq, !!(s->int_raw & s->int_ena));
@@ -160,9 +163,111 @@ static void esp8266_uart_receive(void *opaque, const uint8_t *buf, int size)
     esp8266_uart_push(s, buf, size);
 }
 
+static gboolean esp8266_uart_tx_ready(void *do_not_use, GIOCondition cond,
+                                      void *opaque);
+
+/*
+ * Move TX FIFO bytes into the chardev without blocking.  What it does not
+ * take now stays in the FIFO and a G_IO_OUT watch continues from the main
+ * loop when the chardev can take more.  Runs with the BQL held (vCPU MMIO
+ * or main loop).
+ */
+static void esp8266_uart_tx_drain(Esp8266UartState *s)
+{
+    while (!fifo8_is_empty(&s->tx_fifo)) {
+        const uint8_t *buf;
+        uint32_t len;
+        int ret;
+
+        if (!qemu_chr_fe_backend_connected(&s->chr)) {
+            /* No chardev: the bytes go nowhere, as on an unwired pin. */
+            trace_esp8266_uart_tx_discard(fifo8_num_used(&s->tx_fifo));
+            fifo8_reset(&s->tx_fifo);
+            break;
+        }
+        buf = fifo8_peek_bufptr(&s->tx_fifo, fifo8_num_used(&s->tx_fifo),
+                                &len);
+        ret = qemu_chr_fe_write(&s->chr, buf, len);
+        if (ret > 0) {
+            fifo8_drop(&s->tx_fifo, ret);
+            continue;
+        }
+        if (ret < 0 && errno != EAGAIN) {
+            /* e.g. a socket chardev without a peer: the line is dead. */
+            trace_esp8266_uart_tx_discard(fifo8_num_used(&s->tx_fifo));
+            fifo8_reset(&s->tx_fifo);
+            break;
+        }
+        /* The chardev is full: wait until it can take more. */
+        if (!s->tx_watch) {
+            s->tx_watch = qemu_chr_fe_add_watch(&s->chr, G_IO_OUT | G_IO_HUP,
+                                                esp8266_uart_tx_ready, s);
+            if (!s->tx_watch) {
+                /* Nothing to wait on (disconnected): drop, never stall. */
+                trace_esp8266_uart_tx_discard(fifo8_num_used(&s->tx_fifo));
+                fifo8_reset(&s->tx_fifo);
+                break;
+            }
+            trace_esp8266_uart_tx_wait(fifo8_num_used(&s->tx_fifo));
+        }
+        break;
+    }
+    esp8266_uart_update(s);
+}
+
+static gboolean esp8266_uart_tx_ready(void *do_not_use, GIOCondition cond,
+                                      void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    s->tx_watch = 0;
+    esp8266_uart_tx_drain(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void esp8266_uart_tx_cancel_watch(Esp8266UartState *s)
+{
+    if (s->tx_watch) {
+        g_source_remove(s->tx_watch);
+        s->tx_watch = 0;
+    }
+}
+
+static void esp8266_uart_tx_reset(Esp8266UartState *s)
+{
+    esp8266_uart_tx_cancel_watch(s);
+    fifo8_reset(&s->tx_fifo);
+}
+
+/* Queue @len bytes for TX; returns how many fit (the rest is dropped). */
+static int esp8266_uart_tx_push(Esp8266UartState *s, const uint8_t *buf,
+                                int len)
+{
+    int n = MIN(len, (int)fifo8_num_free(&s->tx_fifo));
+
+    if (!qemu_chr_fe_backend_connected(&s->chr)) {
+        /* No chardev: discard at once, the FIFO never fills up. */
+        return len;
+    }
+    if (n > 0) {
+        fifo8_push_all(&s->tx_fifo, buf, n);
+    }
+    if (s->tx_watch) {
+        /* The chardev is full: the watch drains the FIFO later. */
+        esp8266_uart_update(s);
+    } else {
+        esp8266_uart_tx_drain(s);
+    }
+    return n;
+}
+
 void esp8266_uart_write_raw(Esp8266UartState *s, const void *buf, int len)
 {
-    qemu_chr_fe_write_all(&s->chr, buf, len);
+    int n = esp8266_uart_tx_push(s, buf, len);
+
+    if (n < len) {
+        trace_esp8266_uart_tx_overflow(len - n);
+    }
 }
 
 void esp8266_uart_set_rx_hook(Esp8266UartState *s, Esp8266UartRxHook hook,
@@ -209,6 +314,7 @@ static uint64_t esp8266_uart_read(void *opaque, hwaddr addr, unsigned size)
         break;
     case R_STATUS:
         r = FIELD_DP32(0, STATUS, RXFIFO_CNT, fifo8_num_used(&s->rx_fifo));
+        r = FIELD_DP32(r, STATUS, TXFIFO_CNT, fifo8_num_used(&s->tx_fifo));
         r = FIELD_DP32(r, STATUS, RXD, 1);
         r = FIELD_DP32(r, STATUS, TXD, 1);
         break;
@@ -254,10 +360,13 @@ static void esp8266_uart_write(void *opaque, hwaddr addr, uint64_t value,
     case R_FIFO:
         ch = value;
         if (FIELD_EX32(s->conf0, CONF0, LOOPBACK)) {
+            /* TX wired to RX: the byte moves into the RX FIFO at once. */
             esp8266_uart_push(s, &ch, 1);
-        } else {
-            /* Polled TX never stalls: the guest never sees a full FIFO. */
-            qemu_chr_fe_write_all(&s->chr, &ch, 1);
+        } else if (esp8266_uart_tx_push(s, &ch, 1) == 0) {
+            /* Hardware drops it too: the guest should check TXFIFO_CNT. */
+            trace_esp8266_uart_tx_overflow(1);
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: TX FIFO full, byte 0x%02x "
+                          "dropped\n", __func__, ch);
         }
         break;
     case R_INT_ENA:
@@ -279,6 +388,9 @@ static void esp8266_uart_write(void *opaque, hwaddr addr, uint64_t value,
             timer_del(s->rx_timeout_timer);
         } else {
             qemu_chr_fe_accept_input(&s->chr);
+        }
+        if (FIELD_EX32(value, CONF0, TXFIFO_RST)) {
+            esp8266_uart_tx_reset(s);
         }
         break;
     case R_CONF1:
@@ -324,6 +436,7 @@ static void esp8266_uart_reset_hold(Object *obj, ResetType type)
     Esp8266UartState *s = ESP8266_UART(obj);
 
     fifo8_reset(&s->rx_fifo);
+    esp8266_uart_tx_reset(s);
     timer_del(s->rx_timeout_timer);
     s->int_raw = 0;
     s->int_ena = 0;
@@ -354,6 +467,7 @@ static void esp8266_uart_realize(DeviceState *dev, Error **errp)
     Esp8266UartState *s = ESP8266_UART(dev);
 
     fifo8_create(&s->rx_fifo, ESP8266_UART_FIFO_SIZE);
+    fifo8_create(&s->tx_fifo, ESP8266_UART_FIFO_SIZE);
     s->rx_timeout_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
                                        esp8266_uart_rx_timeout, s);
     qemu_chr_fe_set_handlers(&s->chr, esp8266_uart_can_receive,
@@ -364,14 +478,62 @@ static void esp8266_uart_unrealize(DeviceState *dev)
 {
     Esp8266UartState *s = ESP8266_UART(dev);
 
+    esp8266_uart_tx_cancel_watch(s);
     timer_free(s->rx_timeout_timer);
     fifo8_destroy(&s->rx_fifo);
+    fifo8_destroy(&s->tx_fifo);
+}
+
+/*
+ * The TX FIFO travels in a subsection that is only sent while it holds
+ * bytes, so the stream of an idle UART is unchanged (version 1).
+ */
+static bool esp8266_uart_tx_fifo_needed(void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    return !fifo8_is_empty(&s->tx_fifo);
+}
+
+static int esp8266_uart_tx_fifo_post_load(void *opaque, int version_id)
+{
+    Esp8266UartState *s = opaque;
+
+    /* Continue draining from the main loop once it runs. */
+    if (!fifo8_is_empty(&s->tx_fifo) && !s->tx_watch) {
+        s->tx_watch = qemu_chr_fe_add_watch(&s->chr, G_IO_OUT | G_IO_HUP,
+                                            esp8266_uart_tx_ready, s);
+        if (!s->tx_watch) {
+            fifo8_reset(&s->tx_fifo);
+        }
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_esp8266_uart_tx_fifo = {
+    .name = TYPE_ESP8266_UART "/tx_fifo",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = esp8266_uart_tx_fifo_needed,
+    .post_load = esp8266_uart_tx_fifo_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_FIFO8(tx_fifo, Esp8266UartState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static int esp8266_uart_pre_load(void *opaque)
+{
+    /* No subsection in the stream means an empty TX FIFO (loadvm). */
+    esp8266_uart_tx_reset(opaque);
+    return 0;
 }
 
 static const VMStateDescription vmstate_esp8266_uart = {
     .name = TYPE_ESP8266_UART,
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_load = esp8266_uart_pre_load,
     .fields = (const VMStateField[]) {
         VMSTATE_FIFO8(rx_fifo, Esp8266UartState),
         VMSTATE_TIMER_PTR(rx_timeout_timer, Esp8266UartState),
@@ -385,6 +547,10 @@ static const VMStateDescription vmstate_esp8266_uart = {
         VMSTATE_UINT32(highpulse, Esp8266UartState),
         VMSTATE_UINT32(pulse_num, Esp8266UartState),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_esp8266_uart_tx_fifo,
+        NULL
     }
 };
 

@@ -17,7 +17,7 @@
 OBJECT_DECLARE_SIMPLE_TYPE(Esp8266UartState, ESP8266_UART)
 
 #define ESP8266_UART_MMIO_SIZE  0x80
-#define ESP8266_UART_FIFO_SIZE  128
+#define ESP8266_UART_FIFO_SIZE  128   /* RX and TX FIFO, bytes each */
 /* The UART reference clock (APB) that CLKDIV divides. */
 #define ESP8266_UART_CLK_HZ     80000000
 
@@ -37,6 +37,15 @@ struct Esp8266UartState {
     QEMUTimer *rx_timeout_timer;
 
     Fifo8 rx_fifo;
+    /*
+     * TX FIFO: guest writes land here and drain into the chardev with
+     * non-blocking writes; what the chardev does not take waits for a
+     * G_IO_OUT watch (tx_watch), so a reader that does not read fills the
+     * FIFO (the guest sees TXFIFO_CNT rise and waits) instead of blocking
+     * the vCPU thread.
+     */
+    Fifo8 tx_fifo;
+    guint tx_watch;
     uint32_t int_raw;
     uint32_t int_ena;
     uint32_t clkdiv;
@@ -51,7 +60,11 @@ struct Esp8266UartState {
     void *rx_hook_opaque;
 };
 
-/* Write text straight to the UART's chardev (boot messages). */
+/*
+ * Write text to the UART's chardev (boot messages, download mode replies):
+ * queued behind the TX FIFO's bytes, never blocks; what does not fit in
+ * the TX FIFO is dropped (traced).
+ */
 void esp8266_uart_write_raw(Esp8266UartState *s, const void *buf, int len);
 
 /* Route received bytes to @hook (NULL: back to the RX FIFO). */
