@@ -129,11 +129,13 @@ def _pytest(args: list[str], junit_name: str) -> int:
         "suite": "host, machine or board (repeatable; default: all)",
         "k": "only tests matching this pytest -k expression",
         "pytest_args": "extra arguments for pytest, as one string",
+        "jobs": "parallel pytest workers (pytest-xdist), each with its own QEMU (default 1)",
     },
     iterable=["suite"],
 )
 @friendly
-def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "") -> None:
+def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
+         jobs: int = 1) -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     suites = suite or ["host", "machine", "board"]
     unknown = set(suites) - {"host", "machine", "board"}
@@ -142,7 +144,8 @@ def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: s
     dirs = [f"tests/{s}" for s in suites if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
     if not dirs:
         raise Exit("no tests found in " + ", ".join(f"tests/{s}" for s in suites))
-    args = [*dirs, *(["-k", k] if k else []), *pytest_args.split()]
+    parallel = ["-n", str(jobs)] if jobs > 1 else []
+    args = [*dirs, *(["-k", k] if k else []), *parallel, *pytest_args.split()]
     code = _pytest(args, "junit.xml")
     if code != 0:
         raise Exit(f"tests failed (pytest exit {code}); JUnit XML: build/reports/junit.xml",
@@ -150,7 +153,7 @@ def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: s
     if "tests/board" in dirs and not k and "--net" not in pytest_args:
         # The main run used the default network mode (tap when we may create TAPs); the
         # network tests run once more in QEMU's user mode, so both modes stay covered.
-        code = _pytest(["tests/board", "-m", "needs_net", "--net", "user",
+        code = _pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel,
                         *pytest_args.split()], "junit-net-user.xml")
         if code not in (0, 5):  # 5: no network tests selected
             raise Exit(f"network tests in user mode failed (pytest exit {code}); JUnit XML: "

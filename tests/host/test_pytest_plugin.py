@@ -46,6 +46,13 @@ def test_needs_network(board):
 """
 
 
+@pytest.fixture(autouse=True)
+def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inner pytest runs are plain sessions, even when this one is an xdist worker (the
+    plugin suffixes log names with the worker id)."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
+
 @pytest.fixture
 def fake_target(pytester: pytest.Pytester, tmp_path: Path) -> list[str]:
     script = tmp_path / "qemu-system-xtensa"
