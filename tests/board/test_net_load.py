@@ -11,8 +11,7 @@ of the test code itself, which a first warm-up connection already created). The 
 come back within 1 KiB once the TIME_WAIT PCBs of the side that closed first have expired
 (lwIP holds them 2 x TCP_MSL = 10 s): an idle stack needs about 1 KiB and each leaked PCB
 costs ~0.2 KiB, so five leaked PCBs, or one leaked pbuf chain of a segment, would exceed it.
-In user mode the sequential loops make 100 connections (slirp's forwarding costs about
-90 ms per connection on the host side). The loops are bounded in count and in time (each
+Both network modes make the full count. The loops are bounded in count and in time (each
 has its own deadline); the rates are recorded with ``record_property``, not asserted.
 """
 
@@ -30,10 +29,6 @@ from harness.network.service import NetworkService
 
 PORT = 8080
 SEQUENTIAL = 500
-# User mode: every connection goes through slirp (and, board -> host, a relay process that
-# guestfwd starts per connection), ~90 ms each on the host side: 100 connections there keep
-# the test near 10 s; the leak checks are the same.
-SEQUENTIAL_USER = 100
 CONCURRENT = 8
 GC_TOLERANCE = 1024
 HEAP_TOLERANCE = 1024
@@ -108,7 +103,7 @@ def test_500_sequential_connections_to_the_board(net_board: Board, net: NetworkS
             done += 1
         return done
 
-    count = SEQUENTIAL if net.mode == "tap" else SEQUENTIAL_USER
+    count = SEQUENTIAL
     try:
         # Warm-up: the first connection creates what stays (ARP entry, interned strings).
         warm = HostThread(lambda: clients(1))
@@ -174,7 +169,7 @@ def test_500_sequential_connections_from_the_board(net_board: Board, net: Networ
         assert net_board.eval("connect(1)", timeout=20) == 1
         warm.result()
         gc_before, heap_before = _settled_memory(net_board)
-        count = SEQUENTIAL if net.mode == "tap" else SEQUENTIAL_USER
+        count = SEQUENTIAL
         start = time.perf_counter()
         host = HostThread(lambda: serve(count))
         ok = net_board.eval(f"connect({count})", timeout=90)
