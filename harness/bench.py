@@ -132,12 +132,29 @@ def on_board(options: TargetOptions, runs: int) -> list[Result]:
         results.append(Result("python workload, host clock", "ms", host_ms))
         if options.target == "qemu":
             results += _pwm_fidelity(board, service.gpio)
+            results.append(Result("host CPU of an idle board (REPL waiting)", "%",
+                                  [_idle_cpu_percent(service) for _ in range(3)],
+                                  note="QEMU process; was 100 before patch 0011"))
         mem = board.eval("__import__('gc').mem_free()")
         results.append(Result("gc.mem_free() after boot+bench", "bytes", [float(mem)],
                               note="real board: 30-35 KB"))
         return results
     finally:
         service.stop()
+
+
+def _idle_cpu_percent(service: QemuService, seconds: float = 1.0) -> float:
+    """Share of one host core the QEMU process uses while the board's REPL waits for input."""
+    assert service.process is not None
+    stat = Path(f"/proc/{service.process.pid}/stat")
+
+    def cpu_seconds() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    before = cpu_seconds()
+    time.sleep(seconds)
+    return (cpu_seconds() - before) / seconds * 100
 
 
 def _pwm_fidelity(board: Board, gpio: Gpio) -> list[Result]:

@@ -38,3 +38,8 @@
 // with the default 256 a fast host (the emulator's pty has no baud-rate pacing) can lose a
 // byte per window while the board compiles. 254 keeps every outstanding byte.
 #define MICROPY_REPL_STDIN_BUFFER_MAX   (254)
+
+// The REPL's wait for input sleeps in "waiti" until the next interrupt (patch 0011) instead of
+// spinning on the FRC2 timer: an idle emulated board then costs no host CPU, and the spinning's
+// MMIO reads no longer delay QEMU's timers.
+#define MICROPY_HW_STDIN_WAITI          (1)
