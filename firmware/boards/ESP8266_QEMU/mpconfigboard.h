@@ -43,3 +43,5 @@
 // spinning on the FRC2 timer: an idle emulated board then costs no host CPU, and the spinning's
 // MMIO reads no longer delay QEMU's timers.
 #define MICROPY_HW_STDIN_WAITI          (1)
+// Delays (time.sleep & co.) sleep in "waiti" until a timer near the deadline (patch 0012).
+#define MICROPY_HW_DELAY_WAITI          (1)
