@@ -112,7 +112,9 @@ def test_gpio_pad_meter_counts_high_time_and_edges_in_guest_time(machine) -> Non
     # GPIO12 is an input here: its pad follows the host's level, and the meter sees that too
     before = gpio.measure(12, 0.2)
     assert before.edges == 0 and before.duty == pytest.approx(1.0)
-    assert 0.15 < before.seconds < 1.0, "clock-ns is the virtual clock, running with the VM"
+    # clock-ns is the virtual clock in ns, running with the VM (the loose upper bound only
+    # catches a wrong unit; a descheduled host makes the window longer, never shorter)
+    assert 0.15 < before.seconds < 20, before
 
     clock0, high0, edges0 = gpio.meter()
     gpio.set_input(12, 0)
