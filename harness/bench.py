@@ -134,7 +134,7 @@ def on_board(options: TargetOptions, runs: int) -> list[Result]:
             results += _pwm_fidelity(board, service.gpio)
             results.append(Result("host CPU of an idle board (REPL waiting)", "%",
                                   [_idle_cpu_percent(service) for _ in range(3)],
-                                  note="QEMU process; was 100 before patch 0011"))
+                                  note="QEMU process; ~0 with patches 0011/0012 on"))
         mem = board.eval("__import__('gc').mem_free()")
         results.append(Result("gc.mem_free() after boot+bench", "bytes", [float(mem)],
                               note="real board: 30-35 KB"))

@@ -39,9 +39,10 @@
 // byte per window while the board compiles. 254 keeps every outstanding byte.
 #define MICROPY_REPL_STDIN_BUFFER_MAX   (254)
 
-// The REPL's wait for input sleeps in "waiti" until the next interrupt (patch 0011) instead of
-// spinning on the FRC2 timer: an idle emulated board then costs no host CPU, and the spinning's
-// MMIO reads no longer delay QEMU's timers.
-#define MICROPY_HW_STDIN_WAITI          (1)
-// Delays (time.sleep & co.) sleep in "waiti" until a timer near the deadline (patch 0012).
-#define MICROPY_HW_DELAY_WAITI          (1)
+// Idle in "waiti" instead of polling FRC2 (patches 0011 stdin wait, 0012 delays): an idle or
+// sleeping board then costs ~0 % host CPU instead of a core. Off for now: with them on, one of
+// ~40 runs of test_net_stream.py saw the board leave a SYN unanswered for 5 s while UART0 stayed
+// alive, which looks like a lost wake-up of the network task; not reproduced in 40 targeted
+// runs. Turn on (1) to work on it; the whole suite otherwise passed with them on.
+#define MICROPY_HW_STDIN_WAITI          (0)
+#define MICROPY_HW_DELAY_WAITI          (0)
