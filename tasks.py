@@ -38,7 +38,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
 @friendly
 def setup(c: Context, no_install: bool = False) -> None:
     """setup: install system packages (apt, as root) and check the xtensa toolchain."""
-    from harness import system_setup
+    from harness.build import setup as system_setup
 
     system_setup.setup(install=not no_install)
 
@@ -56,12 +56,9 @@ def setup(c: Context, no_install: bool = False) -> None:
 def sources(c: Context, name: list[str] | None = None, origin: str | None = None,
             fresh: bool = False, cache: str | None = None) -> None:
     """build: fetch, verify, unpack and patch the pinned sources into build/src/."""
-    from harness import progress
-    from harness import sources as src
+    from harness.build.orchestrate import prepare_sources
 
-    trees = src.prepare(name or None, origin=origin, fresh=fresh, cache=paths.cache_dir(cache))
-    for key, tree in trees.items():
-        progress.say(f"    {key:<12} {tree}")
+    prepare_sources(name, origin=origin, fresh=fresh, cache=paths.cache_dir(cache))
 
 
 @task(
@@ -76,9 +73,9 @@ def sources(c: Context, name: list[str] | None = None, origin: str | None = None
 def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = False,
          cache: str | None = None) -> None:
     """build: build qemu-system-xtensa with our esp8266 machine into build/qemu/."""
-    from harness import qemu_build
+    from harness.build.qemu import build_qemu
 
-    qemu_build.build_qemu(jobs=jobs or None, origin=origin, fresh=fresh,
+    build_qemu(jobs=jobs or None, origin=origin, fresh=fresh,
                           cache=paths.cache_dir(cache))
 
 
@@ -95,25 +92,9 @@ def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = Fal
 def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | None = None,
           sdk: str | None = None, checkout: str | None = None) -> None:
     """build: build the MicroPython firmware (elf, bin, flash image, size report)."""
-    jobs = jobs or os.cpu_count() or 2
-    if board != "ESP8266_QEMU":
-        from harness import generic_build
+    from harness.build.orchestrate import build_board
 
-        inputs = generic_build.resolve_inputs(board, sdk, checkout)
-        generic_build.build_generic(inputs, jobs=jobs)
-        return
-    import time
-
-    from harness import firmware_build, progress
-    from harness import sources as src
-
-    start = time.monotonic()
-    names = ["micropython", "lwip"] if firmware_build.network_enabled() else ["micropython"]
-    trees = src.prepare(names, origin=origin)
-    art = firmware_build.build_firmware(trees["micropython"], jobs=jobs,
-                                        lwip_tree=trees.get("lwip"))
-    progress.summary("invoke build", {"elf": art.elf, "image": art.bin, "flash image":
-                                      art.flash_img, "map": art.map}, time.monotonic() - start)
+    build_board(board, jobs=jobs, origin=origin, sdk=sdk, checkout=checkout)
 
 
 def _pytest(args: list[str], junit_name: str) -> int:
@@ -212,11 +193,11 @@ def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
 @friendly
 def test_qemu(c: Context, k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:
     """test: machine and board tests on the emulated ESP8266 (builds the emulator if missing)."""
-    from harness import qemu_build
+    from harness.build.qemu import build_qemu
+    from harness.emulator.command import qemu_binary as find_qemu
 
-    binary = paths.qemu_binary()
-    if not qemu_binary and not binary.is_file():
-        qemu_build.build_qemu()
+    if not find_qemu(qemu_binary or None).is_file() and not qemu_binary:
+        build_qemu()
     dirs = [f"tests/{s}" for s in ("machine", "board")
             if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
     args = [*dirs, "--target", "qemu", *(["-k", k] if k else []),

@@ -17,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
+from harness.build.artifacts import FirmwareArtifacts
+from harness.emulator.command import require_qemu_binary
+
 from . import progress
-from .app import FirmwareArtifacts, qemu_binary
 from .errors import HarnessError, SetupError
 from .qemu_service import QemuService
 
@@ -70,7 +72,7 @@ def flash_emulated(flash_file: Path, image: Path | None = None,
         flash_file.parent.mkdir(parents=True, exist_ok=True)
         flash_file.write_bytes(b"\xff" * (2 * 1024 * 1024))
     start = time.monotonic()
-    service = QemuService(flash_file, binary=qemu_binary(binary), name="download",
+    service = QemuService(flash_file, binary=require_qemu_binary(binary), name="download",
                           flash_path=flash_file)
     try:
         url = service.start_for_esptool()

@@ -40,8 +40,9 @@ def qemu_build_dir(build: Path | None = None) -> Path:
     return (build or build_dir()) / "qemu"
 
 
-def qemu_binary(build: Path | None = None) -> Path:
-    """The emulator that `invoke qemu` builds."""
+def built_qemu_binary(build: Path | None = None) -> Path:
+    """Where `invoke qemu` writes the emulator. To find the emulator to *run* (an option or
+    $ESP8266_QEMU_BINARY first), use ``harness.emulator.command.qemu_binary``."""
     return qemu_build_dir(build) / "qemu-system-xtensa"
 
 

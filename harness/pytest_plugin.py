@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from harness.app import FirmwareArtifacts
     from harness.board import Board
+    from harness.build.artifacts import FirmwareArtifacts
     from harness.gpio import Gpio
     from harness.qemu_service import QemuService
     from harness.serial_service import SerialService
@@ -111,17 +111,16 @@ def baud(pytestconfig: pytest.Config) -> int:
 
 @pytest.fixture(scope="session")
 def firmware(pytestconfig: pytest.Config) -> FirmwareArtifacts:
-    from harness.app import FirmwareArtifacts
+    from harness.build.artifacts import FirmwareArtifacts
 
     return FirmwareArtifacts.locate(pytestconfig.getoption("--firmware"))
 
 
 @pytest.fixture(scope="session")
 def qemu_binary(pytestconfig: pytest.Config) -> Path:
-    from harness.app import DEFAULT_QEMU_BINARY
+    from harness.emulator.command import qemu_binary as find
 
-    option = pytestconfig.getoption("--qemu-binary")
-    return Path(option).expanduser() if option else DEFAULT_QEMU_BINARY
+    return find(pytestconfig.getoption("--qemu-binary"))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """One emulated ESP8266: a QEMU process, its UARTs, its QMP monitor, and a ``Board`` on UART0.
 
-``build_command()`` is the only place that knows QEMU's command line. ``QemuService.start()``:
+QEMU's command line comes from ``harness.emulator.command``. ``QemuService.start()``:
 
 1. makes a private run dir (``esp8266-qemu-*`` in the temp dir) with a copy of the flash image
    (or uses ``flash_path``, kept across runs to test persistence);
@@ -25,13 +25,19 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from harness import process_group
-from harness.app import DEFAULT_QEMU_BINARY
 from harness.board import Board
+from harness.emulator.command import (
+    MACHINE,
+    UART0_SOCKET,
+    QemuCommand,
+    build_command,
+    qemu_binary,
+    require_qemu_binary,
+)
 from harness.errors import BoardError, HarnessError, SetupError
 from harness.gpio import Gpio
 from harness.qmp import QmpConnection, QmpError
@@ -39,8 +45,6 @@ from harness.transport import Transport, UnixSocketStream
 from harness.uart_log import UartLog
 
 UART0_LABEL = "serial0"
-UART0_SOCKET = "uart0.sock"
-MACHINE = "esp8266"
 RUN_DIR_PREFIX = "esp8266-qemu-"
 OWNER_FILE = "owner.pid"
 
@@ -64,53 +68,6 @@ def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _qemu_path(path: Path) -> str:
-    """A path inside a QEMU option list (commas are doubled)."""
-    return str(path).replace(",", ",,")
-
-
-@dataclass(frozen=True)
-class QemuCommand:
-    """What goes on QEMU's command line (everything else is fixed by ``build_command``)."""
-
-    flash_image: Path
-    qmp_socket: Path
-    uart1_log: Path
-    uart0_socket: Path | None = None  # default: uart0.sock beside the QMP socket
-    uart0_tcp_port: int | None = None  # instead: UART0 on 127.0.0.1:port (for esptool)
-    binary: Path = DEFAULT_QEMU_BINARY
-    machine: str = MACHINE
-    paused: bool = True
-    extra_args: tuple[str, ...] = field(default_factory=tuple)  # e.g. -nic ... (network issue)
-
-
-def build_command(cmd: QemuCommand) -> list[str]:
-    """QEMU's argv: UART0 = first -serial (a unix socket QEMU listens on), UART1 = second
-    -serial (a log file). UART0's chardev comes before QMP's: it must exist when QEMU connects
-    to our QMP listener."""
-    uart0 = cmd.uart0_socket or cmd.qmp_socket.with_name(UART0_SOCKET)
-    argv = [
-        str(cmd.binary),
-        "-M", cmd.machine,
-        "-nodefaults",
-        "-display", "none",
-        "-monitor", "none",
-        "-drive", f"if=mtd,format=raw,file={_qemu_path(cmd.flash_image)}",
-        "-chardev", (f"socket,id=uart0,host=127.0.0.1,port={cmd.uart0_tcp_port},server=on,"
-                     "wait=off" if cmd.uart0_tcp_port else
-                     f"socket,id=uart0,path={_qemu_path(uart0)},server=on,wait=off"),
-        "-chardev", f"socket,id=qmp,path={_qemu_path(cmd.qmp_socket)}",
-        "-mon", "chardev=qmp,mode=control",
-        "-serial", "chardev:uart0",
-        "-chardev", f"file,id=uart1,path={_qemu_path(cmd.uart1_log)}",
-        "-serial", "chardev:uart1",
-    ]
-    if cmd.paused:
-        argv.append("-S")
-    argv.extend(cmd.extra_args)
-    return argv
 
 
 class _OutputWatcher(threading.Thread):
@@ -145,7 +102,7 @@ class QemuService:
         flash_image: Path,
         *,
         elf: Path | None = None,
-        binary: Path = DEFAULT_QEMU_BINARY,
+        binary: Path | None = None,
         name: str = "qemu",
         log_dir: Path | None = None,
         flash_path: Path | None = None,
@@ -159,7 +116,7 @@ class QemuService:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
         self.elf = elf.absolute() if elf is not None else None
-        binary = Path(binary)
+        binary = qemu_binary(binary)  # None: $ESP8266_QEMU_BINARY, else build/qemu/...
         self.binary = binary.absolute() if len(binary.parts) > 1 else binary  # else: on PATH
         self.name = name
         self.log_dir = log_dir.absolute() if log_dir is not None else None
@@ -206,9 +163,7 @@ class QemuService:
             raise
 
     def _check_inputs(self) -> None:
-        if not self.binary.is_file():
-            raise SetupError(f"no QEMU binary at {self.binary}; build the emulator with "
-                             "`invoke qemu` (or pass --qemu-binary PATH)")
+        require_qemu_binary(self.binary)
         if not self.flash_image.is_file():
             raise SetupError(f"no flash image at {self.flash_image}; is the firmware built? "
                              "run `invoke build` (or pass --firmware DIR)")

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.app import FirmwareArtifacts, qemu_binary
+from harness.build.artifacts import FirmwareArtifacts
+from harness.emulator.command import require_qemu_binary
 from harness.errors import SetupError
 from harness.qemu_service import QemuService
 from harness.serial_service import SerialService
@@ -38,7 +39,7 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
     if options.target == "qemu":
         return QemuService(
             firmware.require_flash_image(), elf=firmware.elf_if_present(),
-            binary=qemu_binary(options.qemu_binary), name=name, log_dir=options.log_dir,
+            binary=require_qemu_binary(options.qemu_binary), name=name, log_dir=options.log_dir,
             extra_args=options.qemu_args, timeout=options.timeout,
             boot_timeout=options.boot_timeout,
         )

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from harness.app import FirmwareArtifacts
 from harness.board import Board
+from harness.build.artifacts import FirmwareArtifacts
 from harness.qemu_service import QemuService
 
 StampedLines = list[tuple[float, str]]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness import flash as flasher
-from harness.app import FirmwareArtifacts
+from harness.build.artifacts import FirmwareArtifacts
 from harness.qemu_service import QemuService
 
 pytestmark = pytest.mark.qemu_only

@@ -81,12 +81,12 @@ def qemu_problem() -> str | None:
     These tests check the network, not the machine: a QEMU that is missing, or that does not
     even start without a network (e.g. mid-rebuild), skips them with QEMU's own message.
     """
-    from harness.app import DEFAULT_QEMU_BINARY
+    from harness.emulator.command import QemuCommand, build_command, qemu_binary
 
-    if not DEFAULT_QEMU_BINARY.is_file():
-        return f"no QEMU at {DEFAULT_QEMU_BINARY}; run `invoke build`"
-    argv = [str(DEFAULT_QEMU_BINARY), "-M", "esp8266", "-nodefaults", "-display", "none",
-            "-monitor", "none", "-serial", "null", "-S"]
+    binary = qemu_binary()
+    if not binary.is_file():
+        return f"no QEMU at {binary}; run `invoke qemu`"
+    argv = build_command(QemuCommand(binary=binary, uart0_serial="null"))
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import patches
+from harness.build import patches
 from harness.errors import PatchError
 
 ORIGINAL = "".join(f"line {i}\n" for i in range(1, 21))

@@ -2,8 +2,8 @@
 
 import pytest
 
+from harness.build.pins import load_pins, parse_pins, upstream_version
 from harness.errors import SourceError
-from harness.pins import load_pins, parse_pins, upstream_version
 
 GOOD = """
 [demo]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.app import FirmwareArtifacts, qemu_binary
+from harness.build.artifacts import FirmwareArtifacts
+from harness.emulator.command import QemuCommand, build_command, require_qemu_binary
 from harness.errors import SetupError
-from harness.qemu_service import QemuCommand, build_command
 from harness.targets import TargetOptions, make_service, qemu_args_from
 
 
@@ -91,7 +91,7 @@ def test_missing_artifacts_say_to_build(tmp_path):
         empty.require_elf()
     assert empty.elf_if_present() is None
     with pytest.raises(SetupError, match="--qemu-binary"):
-        qemu_binary(tmp_path / "no-qemu")
+        require_qemu_binary(tmp_path / "no-qemu")
 
 
 def test_serial_target_needs_a_port(tmp_path):

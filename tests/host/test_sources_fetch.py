@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import sources
+from harness.build import sources
+from harness.build.apt import AptDownloader
+from harness.build.pins import parse_pins
 from harness.errors import ChecksumError, SourceError
-from harness.pins import parse_pins
 
 FAKE_APT = r"""#!/usr/bin/env python3
 import os, shutil, sys
@@ -34,6 +35,11 @@ if tool == "apt-cache" and args[0] == "showsrc":
             print("Package: demo\nVersion: " + v[len("version-"):].replace("_", ":") + "\n")
 elif tool == "apt-get" and args[0] == "update":
     pass
+elif tool == "apt-get" and args[0] == "download":
+    debs = [f for f in os.listdir(mirror) if f.startswith(args[1] + "_")]
+    if not debs:
+        print("E: Unable to locate package " + args[1], file=sys.stderr); sys.exit(100)
+    shutil.copy(os.path.join(mirror, debs[0]), debs[0])
 elif tool == "apt-get" and args[0] == "source":
     pkg, ver = args[-1].split("=")
     folder = os.path.join(mirror, "version-" + ver.replace(":", "_"))
@@ -174,3 +180,15 @@ def test_overlay_copies_changed_files_and_removes_dropped_ones(tmp_path: Path):
     (overlay / "hw/xtensa/b.c").unlink()
     assert sources.apply_overlay(overlay, tree) == ["hw/xtensa/b.c (removed)"]
     assert not (tree / "hw/xtensa/b.c").exists()
+
+
+def test_binary_package_download_is_cached(mirror: Path, tmp_path: Path) -> None:
+    """The same downloader fetches a binary .deb (gcc-12-source) from the system's lists."""
+    (mirror / "tool_1.0_all.deb").write_bytes(b"!<arch>\n")
+    apt = AptDownloader(tmp_path / "cache")
+    deb = apt.download_deb("tool")
+    assert deb == tmp_path / "cache" / "downloads" / "tool_1.0_all.deb"
+    assert apt.download_deb("tool") == deb
+    assert (mirror / "calls.log").read_text().count("download tool") == 1
+    with pytest.raises(SourceError, match="locate package missing"):
+        apt.download_deb("missing")  # (as root: once more after `apt-get update`)

@@ -17,7 +17,6 @@ The emulator is ``$ESP8266_QEMU_BINARY``, else ``--qemu-binary``, else the one
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -30,9 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import machine_programs
+from harness.build import machine_programs
+from harness.emulator.command import qemu_binary as find_qemu_binary
 from harness.errors import HarnessError, SetupError
-from harness.paths import qemu_binary as default_qemu_binary
 from harness.process_group import kill_group, spawn
 from harness.qmp import QmpConnection
 
@@ -237,13 +236,12 @@ class MachineFactory:
 
 @pytest.fixture(scope="session")
 def machine_qemu_binary(pytestconfig: pytest.Config) -> Path:
-    env = os.environ.get(QEMU_ENV)
     option = None
     try:
         option = pytestconfig.getoption("--qemu-binary")
     except ValueError:
         pass
-    path = Path(env or option or default_qemu_binary()).expanduser()
+    path = find_qemu_binary(option)
     if not path.is_file():
         pytest.skip(f"no emulator at {path}: build it with `invoke qemu` or set {QEMU_ENV}")
     return path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.machine_programs import flash_image
+from harness.build.machine_programs import flash_image
 
 BANNER = " ets Jan  8 2013,rst cause:1, boot mode:(3,6)"
 

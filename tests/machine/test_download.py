@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.machine_programs import flash_image
+from harness.build.machine_programs import flash_image
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("esptool") is None,
                                 reason="esptool is not installed (pip install esptool)")

@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
-from harness import machine_programs
-from harness.machine_programs import flash_image
+from harness.build import machine_programs
+from harness.build.machine_programs import flash_image
 
 PATTERN = bytes(range(32))
 

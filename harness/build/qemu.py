@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import progress, sources
-from .errors import BuildError
-from .paths import cache_dir, qemu_binary, qemu_build_dir
+from harness import progress
+from harness.build import sources
+from harness.errors import BuildError
+from harness.paths import built_qemu_binary, cache_dir, qemu_build_dir
 
 # Only the xtensa system emulator, no optional features but user-mode networking (slirp).
 CONFIGURE_FLAGS = [
@@ -150,7 +151,7 @@ def build_qemu(jobs: int | None = None, origin: str | None = None, fresh: bool =
         python = build_venv(cache)
         configure(tree, build, python)
         ninja(build, jobs)
-    binary = qemu_binary(build_root)
+    binary = built_qemu_binary(build_root)
     if not binary.is_file():
         raise BuildError(f"ninja finished but {binary} is missing; see {build / 'ninja.log.txt'}")
     progress.summary("invoke qemu", {"emulator": binary}, time.monotonic() - start)

@@ -2,7 +2,7 @@
 
 Origins:
 - ``debian`` (default): the Debian source package through a private apt configuration
-  (apt_sources.py), downloaded into the cache, the orig tarball checked against its pin.
+  (apt.py), downloaded into the cache, the orig tarball checked against its pin.
 - ``git``: the upstream git URL and tag of the pin, for users with internet.
 - ``local``: a tree named by the pin's ``local_env`` variable (a developer's own checkout); it is
   copied (rsync, so rebuilds stay incremental) and our patches are applied to the copy.
@@ -17,14 +17,15 @@ import os
 import shutil
 import subprocess
 import tarfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import apt_sources, patches, progress
-from .errors import ChecksumError, SourceError
-from .paths import REPO_ROOT, cache_dir, src_dir
-from .pins import Pin, load_pins, upstream_version
+from harness import progress
+from harness.build import apt, patches
+from harness.build.apt import run_tool as _run
+from harness.build.pins import Pin, load_pins, upstream_version
+from harness.errors import ChecksumError, SourceError
+from harness.paths import REPO_ROOT, cache_dir, src_dir
 
 ORIGINS = ("debian", "git", "local")
 STAMP = ".esp8266-qemu-source"
@@ -67,51 +68,18 @@ def verify_checksum(path: Path, expected: str) -> None:
     )
 
 
-def _run(cmd: list[str], cwd: Path | None = None, what: str = "") -> str:
-    try:
-        result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    except FileNotFoundError:
-        raise SourceError(f"`{cmd[0]}` is not installed: run `invoke setup`") from None
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr).strip()[-1500:]
-        raise SourceError(f"{what or cmd[0]} failed ({' '.join(cmd[:3])} ...):\n{tail}")
-    return result.stdout
-
-
 # --- Debian origin --------------------------------------------------------------------------
 
 class DebianFetcher:
-    """apt-get with a private configuration under <cache>/apt; downloads into <cache>/downloads."""
+    """A pin's Debian source package, through ``apt.AptDownloader`` (private apt config)."""
 
     def __init__(self, cache: Path) -> None:
         self.cache = cache
-        self.apt_dir = cache / "apt"
-        self.downloads = cache / "downloads"
-        self._updated = False
-
-    def _apt(self, tool: str, *args: str, cwd: Path | None = None) -> str:
-        return _run([tool, *apt_sources.apt_options(self.apt_dir), *args], cwd=cwd, what=tool)
-
-    def update(self, suites: list[str]) -> None:
-        if self._updated:
-            return
-        mirror = apt_sources.mirror_uri()
-        changed = apt_sources.write_private_config(self.apt_dir, mirror, suites)
-        lists = list((self.apt_dir / "lists").glob("*Sources*"))
-        fresh = lists and time.time() - min(p.stat().st_mtime for p in lists) < 6 * 3600
-        if changed or not fresh:
-            title = f"apt-get update (private list: deb-src {mirror} {' '.join(suites)})"
-            with progress.step(title):
-                self._apt("apt-get", "update", "-q")
-        self._updated = True
+        self.apt = apt.AptDownloader(cache)
+        self.downloads = self.apt.downloads
 
     def available_versions(self, package: str) -> list[str]:
-        out = self._apt("apt-cache", "showsrc", package)
-        versions = []
-        for line in out.splitlines():
-            if line.startswith("Version:"):
-                versions.append(line.split(":", 1)[1].strip())
-        return versions
+        return self.apt.source_versions(package)
 
     def choose_version(self, pin: Pin) -> str:
         versions = self.available_versions(pin.debian_package)
@@ -142,11 +110,9 @@ class DebianFetcher:
         if orig.is_file() and dsc.is_file() and sha256_of(orig) == pin.sha256:
             progress.say(f"    {pin.name}: {orig.name} cached and verified")
             return Fetched(pin, "debian", pin.debian_version, orig, dsc)
-        self.update([pin.debian_suite])
+        self.apt.update([pin.debian_suite])
         version = self.choose_version(pin)
-        with progress.step(f"download {pin.debian_package} {version}"):
-            self._apt("apt-get", "source", "--download-only", "-q",
-                      f"{pin.debian_package}={version}", cwd=self.downloads)
+        self.apt.download_source(pin.debian_package, version)
         dsc = self.downloads / _dsc_name(pin.debian_package, version)
         if version == pin.debian_version:
             if not orig.is_file():

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import progress
-from .errors import BuildError, SetupError
-from .paths import build_dir
+from harness import progress
+from harness.errors import BuildError, SetupError
+from harness.paths import build_dir
 
 SDK_ENV = "ESP8266_SDK_DIR"
 CHECKOUT_ENV = "ESP8266_MICROPYTHON_CHECKOUT"

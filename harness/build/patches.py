@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PatchError
+from harness.errors import PatchError
 
 STATE_FILE = ".esp8266-qemu-patches"
 

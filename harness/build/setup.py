@@ -9,8 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import progress
-from .errors import SetupError
+from harness import progress
+from harness.errors import SetupError
 
 # Debian 12 package names. Why each is here is in docs/architecture.md ("System packages").
 APT_PACKAGES = [

@@ -1,14 +1,12 @@
-"""Host-only logic of harness.firmware_build: size report, symbol/section parsing, images."""
+"""Host-only logic of harness.build.firmware: size report, symbol/section parsing."""
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from pathlib import Path
 
 import pytest
 
-from harness import firmware_build as fb
+from harness.build import firmware as fb
 from harness.errors import BuildError
 
 READELF_SW = """\
@@ -83,58 +81,6 @@ def test_mpconfig_version() -> None:
     assert fb.mpconfig_version(text.replace("PRERELEASE 0", "PRERELEASE 1")) == "v1.25.0-preview"
     with pytest.raises(BuildError):
         fb.mpconfig_version("#define MICROPY_VERSION_MAJOR 1\n")
-
-
-def test_build_image_layout() -> None:
-    iram = bytes(range(10))  # padded to 12
-    dram = b"\x01\x02\x03\x04"
-    irom = b"\xaa" * 100
-    img = fb.build_image([(0x40100000, iram), (0x3FFE8000, dram)], irom, 0x40101234)
-    magic, nseg, mode, size_freq, entry = struct.unpack_from("<BBBBI", img, 0)
-    assert (magic, nseg, mode, size_freq, entry) == (0xE9, 2, 0, 0x30, 0x40101234)
-    assert struct.unpack_from("<II", img, 8) == (0x40100000, 12)
-    assert struct.unpack_from("<II", img, 8 + 8 + 12) == (0x3FFE8000, 4)
-    end = 8 + 8 + 12 + 8 + 4
-    checksum_at = end + (15 - end % 16)
-    expect = 0xEF
-    for b in iram + b"\0\0" + dram:
-        expect ^= b
-    assert img[checksum_at] == expect
-    assert set(img[checksum_at + 1:fb.IROM_OFFSET - 4]) == {0xFF}
-    assert struct.unpack_from("<I", img, fb.IROM_OFFSET - 4)[0] == fb.IROM_OFFSET + len(irom)
-    assert img[fb.IROM_OFFSET:fb.IROM_OFFSET + len(irom)] == irom
-    assert img[-16:] == hashlib.md5(img[4:-16]).digest()
-
-
-def test_build_image_checks_esptool_can_read_it(tmp_path: Path) -> None:
-    bin_image = pytest.importorskip("esptool.bin_image")
-    img = fb.build_image([(0x40100000, b"\x00" * 64), (0x3FFE8000, b"\x11" * 8)],
-                         b"\x22" * 32, 0x40100004)
-    path = tmp_path / "firmware.bin"
-    path.write_bytes(img)
-    parsed = bin_image.LoadFirmwareImage("esp8266", str(path))
-    assert parsed.entrypoint == 0x40100004
-    assert [s.addr for s in parsed.segments][:2] == [0x40100000, 0x3FFE8000]
-    assert parsed.checksum == parsed.calculate_checksum()
-
-
-def test_build_image_rejects_oversized_ram_part() -> None:
-    with pytest.raises(BuildError, match="0x9000"):
-        fb.build_image([(0x40100000, b"\0" * 0x9000)], b"", 0x40100000)
-
-
-def test_build_image_rejects_unknown_flash_size() -> None:
-    with pytest.raises(BuildError, match="flash size"):
-        fb.build_image([], b"", 0, flash_size=3 * 1024 * 1024)
-
-
-def test_make_flash_image(tmp_path: Path) -> None:
-    out = tmp_path / "flash.img"
-    fb.make_flash_image(b"\x01\x02", out, flash_size=4096)
-    data = out.read_bytes()
-    assert len(data) == 4096 and data[:2] == b"\x01\x02" and set(data[2:]) == {0xFF}
-    with pytest.raises(BuildError, match="does not fit"):
-        fb.make_flash_image(b"\0" * 5000, out, flash_size=4096)
 
 
 def test_check_tree_explains_missing_patches(tmp_path: Path) -> None:

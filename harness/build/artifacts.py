@@ -1,5 +1,7 @@
 """Where the firmware build artefacts are: ELF, firmware.bin, QEMU flash image, map file.
 
+(The emulator binary is found by ``harness.emulator.command.qemu_binary``.)
+
 Default: ``build/firmware/`` (what ``invoke build`` writes; ``$ESP8266_QEMU_BUILD`` moves
 ``build/``). ``--firmware``
 may name that directory or any one file in it (an ELF, a .bin or a .img).
@@ -15,7 +17,6 @@ from harness.errors import SetupError
 
 # Defaults follow harness.paths (build/ or $ESP8266_QEMU_BUILD), read when the module loads.
 DEFAULT_FIRMWARE_DIR = paths.build_dir() / "firmware"
-DEFAULT_QEMU_BINARY = paths.qemu_binary()
 
 ELF_NAME = "firmware.elf"
 BIN_NAME = "firmware.bin"
@@ -58,11 +59,3 @@ class FirmwareArtifacts:
                              "(or pass --firmware DIR with firmware.elf)")
         return self.elf
 
-
-def qemu_binary(option: Path | str | None = None) -> Path:
-    """The QEMU to run: the option, else build/qemu/qemu-system-xtensa; must exist."""
-    path = Path(option).expanduser() if option else DEFAULT_QEMU_BINARY
-    if not path.is_file():
-        raise SetupError(f"no QEMU binary at {path}; build our emulator with `invoke qemu` "
-                         "(or pass --qemu-binary PATH)")
-    return path

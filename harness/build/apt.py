@@ -1,19 +1,27 @@
-"""A private apt configuration for fetching Debian source packages.
+"""Everything the harness downloads from Debian goes through ``AptDownloader`` (this module).
 
-We never edit the system's apt configuration. Instead we read which Debian mirror the machine
-already uses (from /etc/apt/sources.list and /etc/apt/sources.list.d/*.list|*.sources, both the
-one-line and the deb822 format), and write a sources list with one `deb-src` line for the suite
-that holds our pinned versions, plus the apt options that make apt use only that list and keep
-its state in our cache.
+Two kinds of download, one class, one cache folder (``<cache>/downloads``):
+
+* source packages (``download_source``: MicroPython, lwIP, QEMU): through a *private* apt
+  configuration. We never edit the system's apt configuration. Instead we read which Debian
+  mirror the machine already uses (from /etc/apt/sources.list and
+  /etc/apt/sources.list.d/*.list|*.sources, both the one-line and the deb822 format), and write
+  a sources list with one `deb-src` line for the suite that holds our pinned versions, plus the
+  apt options that make apt use only that list and keep its state in our cache;
+* binary packages (``download_deb``: gcc-12-source for the lx106 libgcc helpers): from the
+  system's own package lists (``apt-get download``; apt's signed index vouches for the .deb).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SourceError
+from harness import progress
+from harness.errors import SourceError
 
 MIRROR_ENV = "ESP8266_QEMU_DEBIAN_MIRROR"
 
@@ -168,3 +176,83 @@ def write_private_config(apt_dir: Path, mirror: str, suites: list[str]) -> bool:
         return False
     path.write_text(text)
     return True
+
+
+def run_tool(cmd: list[str], cwd: Path | None = None, what: str = "") -> str:
+    """Run a tool (apt-get, git, dpkg-source, rsync): its stdout, or a SourceError with
+    the tail of its output."""
+    try:
+        result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError:
+        raise SourceError(f"`{cmd[0]}` is not installed: run `invoke setup`") from None
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr).strip()[-1500:]
+        raise SourceError(f"{what or cmd[0]} failed ({' '.join(cmd[:3])} ...):\n{tail}")
+    return result.stdout
+
+
+class AptDownloader:
+    """apt-get with our private configuration under <cache>/apt; downloads into
+    <cache>/downloads. The one apt downloader of the harness."""
+
+    LISTS_MAX_AGE = 6 * 3600  # seconds before the private lists are refreshed
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        self.apt_dir = cache / "apt"
+        self.downloads = cache / "downloads"
+        self._updated = False
+
+    def _private(self, tool: str, *args: str, cwd: Path | None = None) -> str:
+        return run_tool([tool, *apt_options(self.apt_dir), *args], cwd=cwd, what=tool)
+
+    def update(self, suites: list[str]) -> None:
+        """Write the private deb-src list for ``suites``; refresh it when new or stale."""
+        if self._updated:
+            return
+        mirror = mirror_uri()
+        changed = write_private_config(self.apt_dir, mirror, suites)
+        lists = list((self.apt_dir / "lists").glob("*Sources*"))
+        fresh = lists and time.time() - min(p.stat().st_mtime for p in lists) < self.LISTS_MAX_AGE
+        if changed or not fresh:
+            title = f"apt-get update (private list: deb-src {mirror} {' '.join(suites)})"
+            with progress.step(title):
+                self._private("apt-get", "update", "-q")
+        self._updated = True
+
+    def source_versions(self, package: str) -> list[str]:
+        """Versions of source ``package`` the private lists offer (call ``update`` first)."""
+        out = self._private("apt-cache", "showsrc", package)
+        return [line.split(":", 1)[1].strip() for line in out.splitlines()
+                if line.startswith("Version:")]
+
+    def download_source(self, package: str, version: str) -> None:
+        """``apt-get source --download-only package=version`` into ``downloads``."""
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        with progress.step(f"download {package} {version}"):
+            self._private("apt-get", "source", "--download-only", "-q",
+                          f"{package}={version}", cwd=self.downloads)
+
+    def download_deb(self, package: str, why: str = "") -> Path:
+        """The newest cached ``package_*_all.deb``, else ``apt-get download`` it from the system's
+        lists into ``downloads`` (as root, refreshing those lists once when they do not know the
+        package, e.g. in a fresh container)."""
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        pattern = f"{package}_*.deb"
+        debs = sorted(self.downloads.glob(pattern))
+        if debs:
+            return debs[-1]
+        with progress.step(f"download {package}" + (f" ({why})" if why else "")):
+            cmd = ["apt-get", "download", package]
+            try:
+                run_tool(cmd, cwd=self.downloads)
+            except SourceError as first:
+                if os.geteuid() != 0:
+                    raise SourceError(f"{first}\nRun `sudo apt-get update` and try again (the "
+                                      "package is in Debian 12's main).") from None
+                run_tool(["apt-get", "update", "-q"], what="apt-get update")
+                run_tool(cmd, cwd=self.downloads)
+        debs = sorted(self.downloads.glob(pattern))
+        if not debs:
+            raise SourceError(f"apt-get download left no {pattern} in {self.downloads}")
+        return debs[-1]

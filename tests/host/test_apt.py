@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import apt_sources
+from harness.build import apt
 from harness.errors import SourceError
 
 ONE_LINE = """\
@@ -38,19 +38,19 @@ Enabled: no
 
 
 def test_one_line_format_gives_the_release_mirror():
-    entries = apt_sources.parse_one_line(ONE_LINE)
+    entries = apt.parse_one_line(ONE_LINE)
     assert [e.uri for e in entries][0] == "http://mirror.example/debian"
-    assert apt_sources.debian_mirror(entries) == "http://mirror.example/debian"
+    assert apt.debian_mirror(entries) == "http://mirror.example/debian"
 
 
 def test_deb822_format_skips_security_and_takes_the_archive():
-    entries = apt_sources.parse_deb822(DEB822)
+    entries = apt.parse_deb822(DEB822)
     assert entries[1].suites == ("bookworm", "bookworm-updates")
-    assert apt_sources.debian_mirror(entries) == "http://ftp.example/debian"
+    assert apt.debian_mirror(entries) == "http://ftp.example/debian"
 
 
 def test_disabled_stanzas_are_ignored():
-    assert apt_sources.parse_deb822(DISABLED) == []
+    assert apt.parse_deb822(DISABLED) == []
 
 
 def test_system_entries_reads_both_formats(tmp_path: Path):
@@ -60,25 +60,25 @@ def test_system_entries_reads_both_formats(tmp_path: Path):
     (etc / "sources.list.d/debian.sources").write_text(DEB822)
     (etc / "sources.list.d/extra.list").write_text(ONE_LINE)
     (etc / "sources.list.d/ignored.txt").write_text(ONE_LINE)
-    entries = apt_sources.system_entries(tmp_path)
+    entries = apt.system_entries(tmp_path)
     assert len(entries) == 2 + 3
-    assert apt_sources.debian_mirror(entries) == "http://ftp.example/debian"
+    assert apt.debian_mirror(entries) == "http://ftp.example/debian"
 
 
 def test_no_debian_mirror_says_what_to_do():
-    entries = apt_sources.parse_one_line("deb http://ppa.example/ubuntu noble main\n")
+    entries = apt.parse_one_line("deb http://ppa.example/ubuntu noble main\n")
     with pytest.raises(SourceError, match="ESP8266_QEMU_DEBIAN_MIRROR"):
-        apt_sources.debian_mirror(entries)
+        apt.debian_mirror(entries)
 
 
 def test_private_config_has_only_deb_src_and_private_dirs(tmp_path: Path):
-    assert apt_sources.write_private_config(tmp_path, "http://m.example/debian", ["trixie"])
+    assert apt.write_private_config(tmp_path, "http://m.example/debian", ["trixie"])
     text = (tmp_path / "sources.list").read_text()
     assert [ln for ln in text.splitlines() if not ln.startswith("#")] == [
         "deb-src http://m.example/debian trixie main"
     ]
-    assert not apt_sources.write_private_config(tmp_path, "http://m.example/debian", ["trixie"])
-    opts = " ".join(apt_sources.apt_options(tmp_path))
+    assert not apt.write_private_config(tmp_path, "http://m.example/debian", ["trixie"])
+    opts = " ".join(apt.apt_options(tmp_path))
     assert f"Dir::Etc::SourceList={tmp_path}/sources.list" in opts
     assert "Dir::Etc::SourceParts=/dev/null" in opts
     assert f"Dir::State::Lists={tmp_path}/lists" in opts

@@ -2,8 +2,9 @@
 
 Every ``tests/machine/programs/<name>.c`` is one program, linked with the small runtime in
 ``programs/common/`` (vectors, startup, UART output, interrupt dispatch) into
-``build/machine-programs/<name>.elf``. ``flash_image()`` turns an ELF into an esptool v1
-boot image (``esptool elf2image``) padded to a flash size the emulator accepts.
+``build/machine-programs/<name>.elf``. ``esptool_images()`` makes its esptool v1 image files
+(``harness.build.image``, on esptool's library); ``flash_image()`` places them in a blank flash
+image of a size the emulator accepts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness.build import image
 from harness.errors import BuildError, SetupError
 from harness.paths import REPO_ROOT, build_dir
 
@@ -98,33 +100,27 @@ def build_program(name: str, build: Path | None = None) -> Path:
 
 
 def esptool_images(elf: Path) -> dict[int, Path]:
-    """``esptool elf2image`` (v1) of ``elf``: flash offset -> file.
+    """The esptool v1 image files of ``elf`` (as ``esptool elf2image`` names them): flash
+    offset -> file.
 
     Offset 0 is the boot image the ROM loads (IRAM/DRAM segments); code linked into the
     flash window (``.irom0.text`` at 0x402xxxxx) comes as a separate file at its offset.
     """
-    boot_image(elf)
     prefix = elf.with_suffix("")
+    boot = Path(f"{prefix}-0x00000.bin")
+    with _locked(elf.parent / f".{elf.stem}.lock"):
+        if not _up_to_date(boot, [elf]):
+            for stale in elf.parent.glob(f"{prefix.name}-0x*.bin"):
+                stale.unlink()
+            for offset, data in image.elf_image(elf).parts().items():
+                Path(f"{prefix}-0x{offset:05x}.bin").write_bytes(data)
     return {int(p.stem.rsplit("-", 1)[1], 16): p
             for p in elf.parent.glob(f"{prefix.name}-0x*.bin")}
 
 
 def boot_image(elf: Path) -> Path:
     """esptool v1 boot image (what the ROM loads from flash offset 0) of ``elf``."""
-    prefix = elf.with_suffix("")
-    image = Path(f"{prefix}-0x00000.bin")
-    with _locked(elf.parent / f".{elf.stem}.lock"):
-        if _up_to_date(image, [elf]):
-            return image
-        for stale in elf.parent.glob(f"{prefix.name}-0x*.bin"):
-            stale.unlink()
-        cmd = [sys.executable, "-m", "esptool", "--chip", "esp8266", "elf2image",
-               "--version", "1", "-o", f"{prefix}-", str(elf)]
-        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if result.returncode != 0 or not image.exists():
-            raise BuildError(f"esptool elf2image failed for {elf}:\n{' '.join(cmd)}\n"
-                             f"{result.stdout}{result.stderr}")
-    return image
+    return esptool_images(elf)[0]
 
 
 def flash_image(dest: Path, size: int = 1 << 20, *, boot: Path | None = None,
@@ -136,21 +132,14 @@ def flash_image(dest: Path, size: int = 1 << 20, *, boot: Path | None = None,
     if size not in FLASH_SIZES:
         raise BuildError(f"flash size {size} is not one the emulator accepts: "
                          f"use one of {', '.join(map(str, FLASH_SIZES))}")
-    content = bytearray(b"\xff" * size)
     parts = dict(data or {})
     if boot is not None:
         parts[0] = boot.read_bytes()
-    for offset, blob in parts.items():
-        if offset < 0 or offset + len(blob) > size:
-            raise BuildError(f"{len(blob)} bytes at offset {offset:#x} do not fit in a "
-                             f"{size:#x}-byte flash image")
-        content[offset:offset + len(blob)] = blob
-    dest.write_bytes(bytes(content))
-    return dest
+    return image.flash_image(dest, size, parts)
 
 
 def main(argv: list[str]) -> int:
-    """``python -m harness.machine_programs [NAME...]``: build programs, print their paths."""
+    """``python -m harness.build.machine_programs [NAME...]``: build programs, print their paths."""
     for name in argv or available():
         print(build_program(name))
     return 0

@@ -6,8 +6,8 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .errors import SourceError
-from .paths import REPO_ROOT
+from harness.errors import SourceError
+from harness.paths import REPO_ROOT
 
 PIN_FILE = REPO_ROOT / "sources.toml"
 UNPACK_METHODS = ("orig", "dpkg-source")

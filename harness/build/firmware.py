@@ -7,8 +7,9 @@
    taken at build time from Debian's ``gcc-12-source`` package (downloaded into the cache,
    never committed) and configured by the toolchain's installed ``xtensa-config.h``;
 2. ``mpy-cross`` and ``make -C ports/esp8266 BOARD_DIR=firmware/boards/ESP8266_QEMU``;
-3. the image: ``firmware.bin`` in upstream's layout (esptool v1 header image at 0x0, padded,
-   ``.irom0.text`` at 0x9000) and ``flash.img`` (firmware.bin in a 2 MiB 0xFF-filled image);
+3. the image (``harness.build.image``, on esptool's library): ``firmware.bin`` in upstream's
+   layout (esptool v1 header image at 0x0, padded, ``.irom0.text`` at 0x9000) and
+   ``flash.img`` (firmware.bin in a 2 MiB 0xFF-filled image);
 4. a size report (IRAM, DRAM, IROM used against the linker script's limits) that fails on
    overflow.
 
@@ -21,20 +22,18 @@ import hashlib
 import os
 import re
 import shutil
-import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import progress
-from .errors import BuildError, SetupError
-from .paths import REPO_ROOT, build_dir, cache_dir
+from harness import progress
+from harness.build import image
+from harness.errors import BuildError, SetupError
+from harness.paths import REPO_ROOT, build_dir, cache_dir
 
 BOARD_DIR = REPO_ROOT / "firmware" / "boards" / "ESP8266_QEMU"
 CROSS = "xtensa-lx106-elf-"
 FLASH_SIZE = 2 * 1024 * 1024
-IROM_OFFSET = 0x9000  # upstream makeimg.py: header image at 0, .irom0.text at 0x9000
-IROM_VADDR = 0x40200000 + IROM_OFFSET
 
 GCC_SOURCE_PACKAGE = "gcc-12-source"
 # The helpers of GCC's libgcc/config/xtensa/t-xtensa (LIB1ASMFUNCS).
@@ -92,7 +91,7 @@ class SizeReport:
 
 @dataclass(frozen=True)
 class FirmwareBuild:
-    """What build_firmware() wrote (the names harness.app.FirmwareArtifacts looks for)."""
+    """What build_firmware() wrote (the names build.artifacts.FirmwareArtifacts looks for)."""
 
     elf: Path
     bin: Path
@@ -182,16 +181,9 @@ def _gcc_xtensa_sources(cache: Path) -> Path:
     dest = cache / "gcc-xtensa-libgcc"
     if all((dest / f).is_file() for f in LIB1_SOURCES):
         return dest
-    downloads = cache / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    debs = sorted(downloads.glob(f"{GCC_SOURCE_PACKAGE}_*_all.deb"))
-    if not debs:
-        with progress.step(f"download {GCC_SOURCE_PACKAGE} (GCC's libgcc sources)"):
-            _apt_download(GCC_SOURCE_PACKAGE, downloads)
-        debs = sorted(downloads.glob(f"{GCC_SOURCE_PACKAGE}_*_all.deb"))
-        if not debs:
-            raise BuildError(f"apt-get download left no {GCC_SOURCE_PACKAGE} .deb in {downloads}")
-    deb = debs[-1]
+    from harness.build.apt import AptDownloader
+
+    deb = AptDownloader(cache).download_deb(GCC_SOURCE_PACKAGE, "GCC's libgcc sources")
     tmp = cache / "gcc-xtensa-libgcc.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -207,21 +199,6 @@ def _gcc_xtensa_sources(cache: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)
     return dest
-
-
-def _apt_download(package: str, dest: Path) -> None:
-    """`apt-get download` (apt's signed index vouches for the .deb); as root, refresh apt's
-    package lists once when they do not know the package (e.g. a fresh container)."""
-    cmd = ["apt-get", "download", package]
-    result = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
-    if result.returncode != 0 and os.geteuid() == 0:
-        subprocess.run(["apt-get", "update", "-q"], capture_output=True, text=True)
-        result = subprocess.run(cmd, cwd=dest, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BuildError(
-            f"`apt-get download {package}` failed:\n{result.stderr.strip()[-1000:]}\n"
-            "Run `sudo apt-get update` and try again (the package is in Debian 12's main)."
-        )
 
 
 def _xtensa_config_dir() -> Path:
@@ -345,7 +322,7 @@ def network_enabled() -> bool:
 
 def _lwip_tree() -> Path:
     """The pinned lwIP tree (build/src/lwip-*), fetched and patched if needed."""
-    from . import sources
+    from harness.build import sources
 
     tree = sources.prepare(["lwip"])["lwip"]
     if not (tree / "src" / "include" / "lwip" / "init.h").is_file():
@@ -385,84 +362,6 @@ def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int,
               "building the firmware", cwd=port, env=env)
     stamp.write_text(digest)
     return obj_dir / "firmware.elf"
-
-
-# ---- image ------------------------------------------------------------------------------------
-
-
-def build_image(segments: list[tuple[int, bytes]], irom: bytes, entry: int,
-                flash_size: int = FLASH_SIZE) -> bytes:
-    """firmware.bin from RAM segments (address, data) and .irom0.text, as upstream makeimg.py.
-
-    At 0: esptool image v1 (magic 0xE9, segment count, flash mode QIO, size code << 4 |
-    40 MHz, entry; segments; 0xEF-xor checksum in the last byte of the 16-byte aligned
-    image); 0xFF padding up to 0x9000 - 4; the total length as a 32-bit word; .irom0.text
-    at 0x9000; the MD5 of everything from byte 4 on.
-    """
-    size_codes = {512 * 1024: 0, 256 * 1024: 1, 1 << 20: 2, 2 << 20: 3, 4 << 20: 4}
-    if flash_size not in size_codes:
-        raise BuildError(f"unsupported flash size {flash_size}: use one of {sorted(size_codes)}")
-    segs = [(addr, data + b"\0" * (-len(data) % 4)) for addr, data in segments]
-    img = bytearray(struct.pack("<BBBBI", 0xE9, len(segs), 0, size_codes[flash_size] << 4, entry))
-    checksum = 0xEF
-    for addr, data in segs:
-        img += struct.pack("<II", addr, len(data)) + data
-        for b in data:
-            checksum ^= b
-    img += b"\0" * (15 - len(img) % 16)
-    img.append(checksum)
-    if len(img) > IROM_OFFSET - 4:
-        raise BuildError(f"the IRAM+DRAM image is {len(img)} bytes, more than the "
-                         f"{IROM_OFFSET - 4} bytes before .irom0.text at 0x9000: move code "
-                         "from IRAM to flash (board linker script)")
-    out = bytearray(img)
-    out += b"\xff" * (IROM_OFFSET - 4 - len(out))
-    out += struct.pack("<I", IROM_OFFSET + len(irom))
-    out += irom
-    out += hashlib.md5(bytes(out[4:])).digest()
-    return bytes(out)
-
-
-def make_image(elf: Path, sections: dict[str, tuple[int, int]], out_bin: Path,
-               flash_size: int = FLASH_SIZE) -> bytes:
-    """Write firmware.bin for ``elf``: .text/.data/.rodata at 0, .irom0.text at 0x9000."""
-    objcopy = _tool("objcopy")
-    tmp = out_bin.parent / "sections"
-    tmp.mkdir(exist_ok=True)
-    ram: list[tuple[int, bytes]] = []
-    irom = b""
-    for name in (".text", ".data", ".rodata", ".irom0.text"):
-        if name not in sections or sections[name][1] == 0:
-            continue
-        f = tmp / (name.strip(".") + ".bin")
-        _run([objcopy, "-O", "binary", f"--only-section={name}", str(elf), str(f)],
-             f"extracting {name}")
-        addr = sections[name][0]
-        if name == ".irom0.text":
-            if addr != IROM_VADDR:
-                raise BuildError(f".irom0.text is at 0x{addr:08x}, not 0x{IROM_VADDR:08x}: "
-                                 "the board's linker script must start it at flash 0x9000")
-            irom = f.read_bytes()
-        else:
-            ram.append((addr, f.read_bytes()))
-    data = build_image(ram, irom, _elf_entry(elf), flash_size)
-    out_bin.write_bytes(data)
-    return data
-
-
-def _elf_entry(elf: Path) -> int:
-    out = _run([_tool("readelf"), "-h", str(elf)], "readelf -h")
-    m = re.search(r"Entry point address:\s+0x([0-9a-fA-F]+)", out)
-    if not m:
-        raise BuildError(f"no entry point in {elf}")
-    return int(m.group(1), 16)
-
-
-def make_flash_image(firmware: bytes, out: Path, flash_size: int = FLASH_SIZE) -> None:
-    """firmware.bin at offset 0 of a 0xFF-filled flash image (the filesystem area is blank)."""
-    if len(firmware) > flash_size:
-        raise BuildError(f"firmware ({len(firmware)} bytes) does not fit {flash_size} of flash")
-    out.write_bytes(firmware + b"\xff" * (flash_size - len(firmware)))
 
 
 def check_undefined(elf: Path) -> None:
@@ -513,8 +412,9 @@ def build_firmware(mpy_tree: str | os.PathLike[str], out_dir: str | os.PathLike[
         raise BuildError("firmware does not fit: " + "; ".join(problems)
                          + " (see firmware.map; docs/firmware.md has the RAM budget)")
 
-    fw = make_image(elf, sections, out / "firmware.bin")
-    make_flash_image(fw, out / "flash.img")
+    fw = image.firmware_bin(elf, FLASH_SIZE)
+    (out / "firmware.bin").write_bytes(fw)
+    image.flash_image(out / "flash.img", FLASH_SIZE, {0: fw})
     return FirmwareBuild(elf=elf, bin=out / "firmware.bin", flash_img=out / "flash.img",
                              map=mapf, size=report)
 
