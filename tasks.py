@@ -238,7 +238,7 @@ def flash(c: Context, port: str = "", qemu: str = "", image: str = "",
 def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str | None = None,
             put: str = "", get: str = "", command: str = "") -> None:
     """misc: WebREPL client: an interactive REPL, or --put/--get a file, or one --command."""
-    from harness.webrepl import webrepl_main
+    from harness.board.webrepl import webrepl_main
 
     def pair(value: str, what: str) -> tuple[str, str] | None:
         if not value:

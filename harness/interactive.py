@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from harness.board import Board
+from harness.board.board import Board
 from harness.errors import BoardException, HarnessError
 from harness.targets import TargetOptions, make_service
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from harness.board import Board
+    from harness.board.board import Board
     from harness.network.service import NetworkService
     from harness.targets import TargetOptions
 

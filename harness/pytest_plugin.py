@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from harness.board import Board
+    from harness.board.board import Board
+    from harness.board.serial_service import SerialService
     from harness.build.artifacts import FirmwareArtifacts
     from harness.gpio import Gpio
     from harness.qemu_service import QemuService
-    from harness.serial_service import SerialService
     from harness.targets import TargetOptions
 
 BOARD_FIXTURES = ("board", "fresh_board", "gpio")

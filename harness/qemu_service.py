@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import IO
 
 from harness import process_group
-from harness.board import Board
+from harness.board.board import Board
+from harness.board.transport import Transport, UnixSocketStream
+from harness.board.uart_log import UartLog
 from harness.emulator.command import (
     MACHINE,
     UART0_SOCKET,
@@ -41,8 +43,6 @@ from harness.emulator.command import (
 from harness.errors import BoardError, HarnessError, SetupError
 from harness.gpio import Gpio
 from harness.qmp import QmpConnection, QmpError
-from harness.transport import Transport, UnixSocketStream
-from harness.uart_log import UartLog
 
 UART0_LABEL = "serial0"
 RUN_DIR_PREFIX = "esp8266-qemu-"

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.board.serial_service import SerialService
 from harness.build.artifacts import FirmwareArtifacts
 from harness.emulator.command import require_qemu_binary
 from harness.errors import SetupError
 from harness.qemu_service import QemuService
-from harness.serial_service import SerialService
 
 TARGETS = ("qemu", "serial")
 

@@ -1,6 +1,6 @@
 """WebREPL (seed behaviour 6): password login, the REPL over a websocket, file put/get
 through MicroPython's C ``_webrepl``, output written in full while input is taken only as it
-arrives. Board side: our frozen ``webrepl`` module; host side: ``harness.webrepl`` on the
+arrives. Board side: our frozen ``webrepl`` module; host side: ``harness.board.webrepl`` on the
 ``websocket-client`` library. Runs in ``--net tap`` and ``--net user`` (board port 8266 is
 forwarded in user mode)."""
 
@@ -19,14 +19,14 @@ import websocket
 from net_helpers import bring_up
 
 from harness.board import Board
-from harness.network.service import NetworkService
-from harness.webrepl import (
+from harness.board.webrepl import (
     WebRepl,
     WebReplAuthError,
     WebReplClosed,
     WebReplError,
     webrepl_main,
 )
+from harness.network.service import NetworkService
 
 pytestmark = pytest.mark.needs_net
 

@@ -11,9 +11,9 @@ import pytest
 from fake_device import FakeMicroPython
 
 from harness.board import Board, RemoteEntry
+from harness.board.transport import SerialStream, Transport
+from harness.board.uart_log import UartLog
 from harness.errors import BoardCrashed, BoardError, BoardException, BoardTimeout
-from harness.transport import SerialStream, Transport
-from harness.uart_log import UartLog
 
 CRASH = (b"\r\nFatal exception 28(LoadProhibitedCause):\r\n"
          b"epc1=0x4020a1b2, epc2=0x00000000, epc3=0x00000000, excvaddr=0x00000004, "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.crash import (
+from harness.board.crash import (
     CrashDetector,
     crash_complete,
     decode_crash,

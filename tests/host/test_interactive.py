@@ -12,8 +12,8 @@ import pytest
 from fake_device import FakeMicroPython
 
 from harness.board import Board
+from harness.board.transport import SerialStream, Transport
 from harness.interactive import run_script, terminal
-from harness.transport import SerialStream, Transport
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fake_device import FakeMicroPython
 
+from harness.board.raw_repl import RawRepl
+from harness.board.transport import SerialStream, Transport
 from harness.errors import BoardTimeout
-from harness.raw_repl import RawRepl
-from harness.transport import SerialStream, Transport
 
 
 def start(tmp_path, **options) -> tuple[FakeMicroPython, Transport, RawRepl]:

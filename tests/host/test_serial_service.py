@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fake_device import FakeMicroPython
 
-from harness.serial_service import SerialService
+from harness.board.serial_service import SerialService
 
 
 def test_serial_board_runs_code_and_keeps_a_log(tmp_path):

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.board.transport import SerialStream, Transport
 from harness.errors import BoardDisconnected, BoardTimeout
-from harness.transport import SerialStream, Transport
 
 
 class PtyPeer:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.board.transport import Transport, UnixSocketStream
 from harness.errors import BoardDisconnected
-from harness.transport import Transport, UnixSocketStream
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from harness.board import Board
+from harness.board.board import Board
+from harness.board.transport import SerialStream, Transport
+from harness.board.uart_log import UartLog
 from harness.errors import BoardError
-from harness.transport import SerialStream, Transport
-from harness.uart_log import UartLog
 
 RESET_PULSE_S = 0.1  # EN low this long, as esptool does
 

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.crash import CrashDetector
+from harness.board.crash import CrashDetector
+from harness.board.raw_repl import RawRepl
+from harness.board.transport import Transport
+from harness.board.uart_log import UartLog
 from harness.errors import (
     BoardCrashed,
     BoardDisconnected,
@@ -23,9 +26,6 @@ from harness.errors import (
     BoardException,
     BoardTimeout,
 )
-from harness.raw_repl import RawRepl
-from harness.transport import Transport
-from harness.uart_log import UartLog
 
 FILE_CHUNK = 256  # bytes per file read/write call on the board (its heap is ~30 KiB)
 PUT_BATCH = 2048  # payload bytes per exec when writing a file
