@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import progress
-from .board import Board
-from .gpio import Gpio
-from .paths import REPO_ROOT, reports_dir
-from .qemu_service import QemuService
-from .targets import TargetOptions, make_service
+from harness import progress
+from harness.board.board import Board
+from harness.emulator.gpio import Gpio
+from harness.emulator.service import QemuService
+from harness.paths import REPO_ROOT, reports_dir
+from harness.targets import TargetOptions, make_service
 
 
 @dataclass
@@ -255,7 +255,7 @@ def net_throughput(options: TargetOptions, mode: str | None = None,
     import socket as pysocket
     import threading
 
-    from .network.service import NetworkService
+    from harness.network.service import NetworkService
 
     results: list[Result] = []
     with NetworkService(mode) as net:

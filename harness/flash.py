@@ -17,12 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+from harness import progress
 from harness.build.artifacts import FirmwareArtifacts
 from harness.emulator.command import require_qemu_binary
-
-from . import progress
-from .errors import HarnessError, SetupError
-from .qemu_service import QemuService
+from harness.emulator.service import QemuService
+from harness.errors import HarnessError, SetupError
 
 FLASH_OFFSET = 0x0
 

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from harness.board.board import Board
     from harness.board.serial_service import SerialService
     from harness.build.artifacts import FirmwareArtifacts
-    from harness.gpio import Gpio
-    from harness.qemu_service import QemuService
+    from harness.emulator.gpio import Gpio
+    from harness.emulator.service import QemuService
     from harness.targets import TargetOptions
 
 BOARD_FIXTURES = ("board", "fresh_board", "gpio")
@@ -263,7 +263,7 @@ def qemu_service(request: pytest.FixtureRequest, target: str) -> QemuService:
         request.getfixturevalue("fresh_board")
     else:
         request.getfixturevalue("board")
-    from harness.qemu_service import QemuService as Service  # lazy: keep the plugin light
+    from harness.emulator.service import QemuService as Service  # lazy: keep the plugin light
 
     service = request.node.stash.get(_service_key, None)
     if not isinstance(service, Service):

@@ -13,8 +13,8 @@ from pathlib import Path
 from harness.board.serial_service import SerialService
 from harness.build.artifacts import FirmwareArtifacts
 from harness.emulator.command import require_qemu_binary
+from harness.emulator.service import QemuService
 from harness.errors import SetupError
-from harness.qemu_service import QemuService
 
 TARGETS = ("qemu", "serial")
 

@@ -56,17 +56,22 @@ class UnixSocketStream:
 
     BUFFER_LIMIT = 16 * 1024 * 1024  # unread output kept; beyond it the oldest is dropped
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], sock: socket.socket | None = None) -> None:
+        """Connect to ``path``; or, with ``sock``, read that already connected socket (e.g.
+        one QEMU connected to on our listener at ``path``)."""
         self.port = str(path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            self.sock.connect(self.port)
-        except OSError as exc:
-            self.sock.close()
-            raise BoardDisconnected(
-                f"cannot connect to the UART socket {self.port}: {exc}; did QEMU start? see the "
-                "QEMU log"
-            ) from exc
+        if sock is not None:
+            self.sock = sock
+        else:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                self.sock.connect(self.port)
+            except OSError as exc:
+                self.sock.close()
+                raise BoardDisconnected(
+                    f"cannot connect to the UART socket {self.port}: {exc}; did QEMU start? see "
+                    "the QEMU log"
+                ) from exc
         self._ready = threading.Condition()
         self._buffer = bytearray()
         self._dropped = 0

@@ -26,7 +26,7 @@ import pytest
 
 from harness.board import Board
 from harness.build.artifacts import FirmwareArtifacts
-from harness.qemu_service import QemuService
+from harness.emulator.service import QemuService
 
 StampedLines = list[tuple[float, str]]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from harness.board import Board
-from harness.qemu_service import QemuService
+from harness.emulator.service import QemuService
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from harness import flash as flasher
 from harness.build.artifacts import FirmwareArtifacts
-from harness.qemu_service import QemuService
+from harness.emulator.service import QemuService
 
 pytestmark = pytest.mark.qemu_only
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.board import Board
-from harness.qemu_service import QemuService
+from harness.emulator.service import QemuService
 
 pytestmark = pytest.mark.qemu_only
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.gpio import Gpio, PinActivity
+from harness.emulator.gpio import Gpio, PinActivity
 
 
 def test_duty_and_frequency_from_a_window() -> None:

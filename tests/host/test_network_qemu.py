@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from netcheck import StandInBoard, needs_tap, require_qemu
 
+from harness.emulator.service import QemuService
 from harness.errors import BoardError
 from harness.network import DNS_IP, HOST_IP, NetworkService, board_ip, board_mac
 from harness.network.probes import dhcp_discover, dns_query
 from harness.network.tap import netdev_options, tap_name
 from harness.network.usermode import SLIRP_GATEWAY
-from harness.qemu_service import QemuService
 
 pytestmark = needs_tap  # the stand-in board is a namespace, in user mode too
 

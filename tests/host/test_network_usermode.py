@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from netcheck import require_qemu
 
+from harness.emulator.service import QemuService
 from harness.errors import NetworkError
 from harness.network import HOST_IP, NetworkService, board_ip
 from harness.network.usermode import RELAY_SCRIPT, free_ports
-from harness.qemu_service import QemuService
 
 
 @pytest.fixture

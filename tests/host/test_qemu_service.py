@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.emulator.qmp import QmpError
+from harness.emulator.service import QemuService
 from harness.errors import BoardError, SetupError
-from harness.qemu_service import QemuService
-from harness.qmp import QmpError
 
 FAKE_QEMU = Path(__file__).with_name("fake_qemu.py")
 
@@ -182,7 +182,7 @@ def test_flash_path_persists_between_services(fake_binary, flash, tmp_path):
 
 
 def test_a_refused_qmp_command_says_which_qemu_is_needed(service):
-    from harness.gpio import Gpio
+    from harness.emulator.gpio import Gpio
 
     service.start()
     assert service.qmp is not None
@@ -193,7 +193,7 @@ def test_a_refused_qmp_command_says_which_qemu_is_needed(service):
 HARNESS_SCRIPT = """
 import sys, time
 from pathlib import Path
-from harness.qemu_service import QemuService
+from harness.emulator.service import QemuService
 svc = QemuService(Path(sys.argv[1]), binary=Path(sys.argv[2]), kill_grace=1)
 with svc as board:
     print("qemu", svc.process.pid, svc.run_dir, flush=True)

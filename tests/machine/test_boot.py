@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.build.machine_programs import flash_image
+from harness.emulator.command import QemuCommand, build_command
 
 BANNER = " ets Jan  8 2013,rst cause:1, boot mode:(3,6)"
 
@@ -50,9 +51,8 @@ def test_bad_flash_size_is_rejected(machine, machine_qemu_binary) -> None:
 
     bad = machine.workdir / "bad.bin"
     bad.write_bytes(b"\xff" * 1000)
-    result = subprocess.run(
-        [str(machine_qemu_binary), "-M", "esp8266", "-display", "none", "-nic", "none",
-         "-drive", f"if=mtd,format=raw,file={bad}", "-serial", "null", "-monitor", "none"],
-        capture_output=True, text=True, timeout=30, check=False)
+    argv = build_command(QemuCommand(binary=machine_qemu_binary, flash_image=bad,
+                                     uart0_serial="null", paused=False, nic=False))
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode != 0
     assert "must be exactly 1, 2 or 4 MiB" in result.stderr

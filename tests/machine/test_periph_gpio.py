@@ -89,7 +89,7 @@ def test_gpio_outputs_inputs_and_interrupts(machine) -> None:
 
 
 def test_gpio_in_rejects_bits_above_gpio16(machine) -> None:
-    from harness.qmp import QmpError
+    from harness.emulator.qmp import QmpError
 
     m = machine.start(qmp=True)
     with pytest.raises(QmpError, match="pins 0..16"):
@@ -105,7 +105,7 @@ def test_gpio_properties_exist(machine, prop: str) -> None:
 
 
 def test_gpio_pad_meter_counts_high_time_and_edges_in_guest_time(machine) -> None:
-    from harness.gpio import Gpio
+    from harness.emulator.gpio import Gpio
 
     m = machine.start(qmp=True)
     gpio = Gpio(m.qmp)

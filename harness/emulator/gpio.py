@@ -14,8 +14,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from harness.emulator.qmp import QmpConnection
 from harness.errors import BoardTimeout
-from harness.qmp import QmpConnection
 
 GPIO_PATH = "/machine/soc/gpio"
 PIN_COUNT = 17  # GPIO0..GPIO15 and GPIO16 (RTC GPIO)

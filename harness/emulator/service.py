@@ -40,9 +40,9 @@ from harness.emulator.command import (
     qemu_binary,
     require_qemu_binary,
 )
+from harness.emulator.gpio import Gpio
+from harness.emulator.qmp import QmpConnection, QmpError
 from harness.errors import BoardError, HarnessError, SetupError
-from harness.gpio import Gpio
-from harness.qmp import QmpConnection, QmpError
 
 UART0_LABEL = "serial0"
 RUN_DIR_PREFIX = "esp8266-qemu-"
