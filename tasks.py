@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +26,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except HarnessError as exc:
-            raise Exit(f"\nerror: {exc}", code=1) from None
+            raise Exit(f"\nerror: {exc}", code=getattr(exc, "exit_code", 1)) from None
         except KeyboardInterrupt:
             raise Exit("\ninterrupted", code=130) from None
 
@@ -97,14 +96,6 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
     build_board(board, jobs=jobs, origin=origin, sdk=sdk, checkout=checkout)
 
 
-def _pytest(args: list[str], junit_name: str) -> int:
-    reports = paths.reports_dir()
-    reports.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pytest", f"--junitxml={reports / junit_name}", *args]
-    print("==> " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, cwd=paths.REPO_ROOT).returncode
-
-
 @task(
     help={
         "suite": "host, machine or board (repeatable; default: all)",
@@ -118,27 +109,9 @@ def _pytest(args: list[str], junit_name: str) -> int:
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
          jobs: int = 1) -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
-    suites = suite or ["host", "machine", "board"]
-    unknown = set(suites) - {"host", "machine", "board"}
-    if unknown:
-        raise Exit(f"unknown suite(s): {', '.join(sorted(unknown))}; use host, machine, board")
-    dirs = [f"tests/{s}" for s in suites if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
-    if not dirs:
-        raise Exit("no tests found in " + ", ".join(f"tests/{s}" for s in suites))
-    parallel = ["-n", str(jobs)] if jobs > 1 else []
-    args = [*dirs, *(["-k", k] if k else []), *parallel, *pytest_args.split()]
-    code = _pytest(args, "junit.xml")
-    if code != 0:
-        raise Exit(f"tests failed (pytest exit {code}); JUnit XML: build/reports/junit.xml",
-                   code=code)
-    if "tests/board" in dirs and not k and "--net" not in pytest_args:
-        # The main run used the default network mode (tap when we may create TAPs); the
-        # network tests run once more in QEMU's user mode, so both modes stay covered.
-        code = _pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel,
-                        *pytest_args.split()], "junit-net-user.xml")
-        if code not in (0, 5):  # 5: no network tests selected
-            raise Exit(f"network tests in user mode failed (pytest exit {code}); JUnit XML: "
-                       "build/reports/junit-net-user.xml", code=code)
+    from harness.cli.test_runner import run_suites
+
+    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs)
 
 
 _TARGET_HELP = {
@@ -153,7 +126,7 @@ def _target_options(target: str, port: str | None, firmware: str | None,
                     qemu_binary: str | None) -> Any:
     from pathlib import Path
 
-    from harness.targets import TargetOptions
+    from harness.cli.targets import TargetOptions
 
     return TargetOptions(
         target=target, port=port, firmware=Path(firmware) if firmware else None,
@@ -166,7 +139,7 @@ def _target_options(target: str, port: str | None, firmware: str | None,
 def repl(c: Context, target: str = "qemu", port: str | None = None,
          firmware: str | None = None, qemu_binary: str | None = None) -> None:
     """misc: interactive REPL on the (emulated) board's UART; Ctrl-] quits."""
-    from harness import interactive
+    from harness.cli import interactive
 
     interactive.repl(_target_options(target, port, firmware, qemu_binary))
 
@@ -178,7 +151,7 @@ def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
     """misc: run FILE.py on the (emulated) board and stream its output."""
     from pathlib import Path
 
-    from harness import interactive
+    from harness.cli import interactive
 
     code = interactive.run(_target_options(target, port, firmware, qemu_binary), Path(file))
     if code:
@@ -193,19 +166,9 @@ def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
 @friendly
 def test_qemu(c: Context, k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:
     """test: machine and board tests on the emulated ESP8266 (builds the emulator if missing)."""
-    from harness.build.qemu import build_qemu
-    from harness.emulator.command import qemu_binary as find_qemu
+    from harness.cli.test_runner import run_on_qemu
 
-    if not find_qemu(qemu_binary or None).is_file() and not qemu_binary:
-        build_qemu()
-    dirs = [f"tests/{s}" for s in ("machine", "board")
-            if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
-    args = [*dirs, "--target", "qemu", *(["-k", k] if k else []),
-            *(["--qemu-binary", qemu_binary] if qemu_binary else []), *pytest_args.split()]
-    code = _pytest(args, "junit-qemu.xml")
-    if code != 0:
-        raise Exit(f"tests failed (pytest exit {code}); JUnit XML: build/reports/junit-qemu.xml",
-                   code=code)
+    run_on_qemu(k=k, pytest_args=pytest_args, qemu_binary=qemu_binary)
 
 
 @task(help={"port": "serial port of a real board (e.g. /dev/ttyUSB0)",
@@ -218,7 +181,7 @@ def flash(c: Context, port: str = "", qemu: str = "", image: str = "",
     """build: write firmware.bin with esptool to a board (--port) or an emulated one (--qemu)."""
     from pathlib import Path
 
-    from harness import flash as flasher
+    from harness.cli import flash as flasher
 
     firmware = Path(image) if image else None
     if bool(port) == bool(qemu):
@@ -262,7 +225,7 @@ def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = 
           target: str = "qemu", port: str | None = None, firmware: str | None = None,
           qemu_binary: str | None = None) -> None:
     """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
-    from harness import bench as benchmarks
+    from harness.cli import bench as benchmarks
 
     benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
                    include_build=not no_build, net=net)

@@ -73,3 +73,13 @@ class BoardCrashed(BoardError):
 
 class NetworkError(HarnessError):
     """The test network (namespace, bridge, TAP, dnsmasq, slirp forwards) could not be set up."""
+
+
+class TestsFailed(HarnessError):
+    """A pytest run of ``invoke test`` failed; ``exit_code`` is pytest's exit status."""
+
+    __test__ = False  # not a pytest test class despite the name
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

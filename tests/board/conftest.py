@@ -1,6 +1,6 @@
 """Local fixtures of the board tests (Python-level behaviour of MicroPython on the board).
 
-The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_board`` and
+The harness plugin (``harness/plugins/board.py``) provides ``board``, ``fresh_board`` and
 ``gpio``. Here:
 
 * ``qemu_service``: the ``QemuService`` behind this test's board (QEMU only): UART1 log,

@@ -12,20 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.board import Board
-
-DHCP_TIMEOUT_S = 10
-
-CONNECT = f"""
-import network, time
-wlan = network.WLAN(network.STA_IF)
-wlan.active(True)
-if not wlan.isconnected():
-    wlan.connect('qemu', 'emulated')
-    t0 = time.ticks_ms()
-    while not wlan.isconnected() and time.ticks_diff(time.ticks_ms(), t0) < {DHCP_TIMEOUT_S * 1000}:
-        time.sleep_ms(20)
-print(wlan.isconnected())
-"""
+from harness.network import connect_board
 
 # A digest the board and the host compute alike (the board has hashlib.sha256).
 DIGEST = "import hashlib, binascii\n" \
@@ -35,8 +22,7 @@ DIGEST = "import hashlib, binascii\n" \
 
 def bring_up(board: Board) -> None:
     """Link up and a DHCP lease (a no-op when the board is already connected)."""
-    out = board.exec(CONNECT, timeout=DHCP_TIMEOUT_S + 5).strip()
-    assert out == "True", f"no DHCP lease: {out}"
+    connect_board(board)
 
 
 def memory(board: Board) -> tuple[int, int]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import flash as flasher
 from harness.build.artifacts import FirmwareArtifacts
+from harness.cli import flash as flasher
 from harness.emulator.service import QemuService
 
 pytestmark = pytest.mark.qemu_only

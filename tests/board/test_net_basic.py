@@ -13,30 +13,14 @@ import threading
 import pytest
 
 from harness.board import Board
+from harness.network import connect_board
 from harness.network.service import NetworkService
 
 BOARD_IP = "10.0.2.15"
-DHCP_TIMEOUT_S = 10
-
-CONNECT = f"""
-import network, time
-wlan = network.WLAN(network.STA_IF)
-wlan.active(True)
-if not wlan.isconnected():
-    wlan.connect('qemu', 'emulated')
-    t0 = time.ticks_ms()
-    while not wlan.isconnected() and time.ticks_diff(time.ticks_ms(), t0) < {DHCP_TIMEOUT_S * 1000}:
-        time.sleep_ms(20)
-print(wlan.status() == network.STAT_GOT_IP, wlan.ifconfig())
-"""
 
 
 def _connect(board: Board) -> tuple[str, str, str, str]:
-    out = board.exec(CONNECT, timeout=DHCP_TIMEOUT_S + 5).strip()
-    got_ip, _, conf = out.partition(" ")
-    assert got_ip == "True", f"no DHCP lease: {out}"
-    ip, mask, gw, dns = eval(conf)  # a tuple of strings printed by the board
-    return ip, mask, gw, dns
+    return connect_board(board)
 
 
 @pytest.mark.needs_net

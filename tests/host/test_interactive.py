@@ -13,7 +13,7 @@ from fake_device import FakeMicroPython
 
 from harness.board import Board
 from harness.board.transport import SerialStream, Transport
-from harness.interactive import run_script, terminal
+from harness.cli.interactive import run_script, terminal
 
 
 @pytest.fixture
@@ -81,8 +81,8 @@ def test_run_script_streams_output_and_reports_exceptions(board, tmp_path):
 REPL_CHILD = """
 import sys, termios
 from pathlib import Path
-from harness.interactive import repl
-from harness.targets import TargetOptions
+from harness.cli.interactive import repl
+from harness.cli.targets import TargetOptions
 before = termios.tcgetattr(0)
 repl(TargetOptions(firmware=Path(sys.argv[1]), qemu_binary=Path(sys.argv[2])))
 print("RESTORED", termios.tcgetattr(0) == before, flush=True)

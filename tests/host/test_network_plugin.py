@@ -1,4 +1,4 @@
-"""The network pytest plugin (harness.net_plugin), in inner pytest runs."""
+"""The network pytest plugin (harness.plugins.net), in inner pytest runs."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _plugin_args() -> list[str]:
     """Load the plugin by module name unless its entry point is installed already."""
     installed = any(ep.name == "esp8266-net"
                     for ep in importlib.metadata.entry_points(group="pytest11"))
-    return ["-p", "no:cacheprovider"] + ([] if installed else ["-p", "harness.net_plugin"])
+    return ["-p", "no:cacheprovider"] + ([] if installed else ["-p", "harness.plugins.net"])
 
 
 def _fake_qemu_target(tmp_path: Path) -> list[str]:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from harness.build.artifacts import FirmwareArtifacts
+from harness.cli.targets import TargetOptions, make_service, qemu_args_from
 from harness.emulator.command import QemuCommand, build_command, require_qemu_binary
 from harness.errors import SetupError
-from harness.targets import TargetOptions, make_service, qemu_args_from
 
 
 def command(**overrides) -> list[str]:

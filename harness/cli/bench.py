@@ -20,10 +20,10 @@ from pathlib import Path
 
 from harness import progress
 from harness.board.board import Board
+from harness.cli.targets import TargetOptions, make_service
 from harness.emulator.gpio import Gpio
 from harness.emulator.service import QemuService
 from harness.paths import REPO_ROOT, reports_dir
-from harness.targets import TargetOptions, make_service
 
 
 @dataclass
@@ -202,14 +202,7 @@ NET_BOARD_PORT = 8266
 NET_CONNECTIONS = 200
 
 NET_BOARD_CODE = """
-import network, socket, time, esp, gc
-_w = network.WLAN(network.STA_IF)
-_w.active(True)
-if not _w.isconnected():
-    _w.connect('qemu', 'emulated')
-    _t = time.ticks_ms()
-    while not _w.isconnected() and time.ticks_diff(time.ticks_ms(), _t) < 10000:
-        time.sleep_ms(20)
+import socket, time, esp, gc
 def _sink(host, port, total):
     s = socket.socket(); s.connect((host, port))
     buf = bytearray(1460); n = 0; t = time.ticks_us()
@@ -255,15 +248,15 @@ def net_throughput(options: TargetOptions, mode: str | None = None,
     import socket as pysocket
     import threading
 
-    from harness.network.service import NetworkService
+    from harness.network import NetworkService, connect_board
 
     results: list[Result] = []
     with NetworkService(mode) as net:
         service = make_service(_board_net_options(options, net), "bench-net")
         board = service.start()
         try:
+            connect_board(board)
             board.exec(NET_BOARD_CODE.replace("PORT", str(NET_BOARD_PORT)), timeout=20)
-            assert board.eval("_w.isconnected()") is True, "no DHCP lease"
             tag = f"[{net.mode}]"
             up_wall, up_board, down_wall, down_board = [], [], [], []
             for _ in range(runs):

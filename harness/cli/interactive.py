@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from harness.board.board import Board
+from harness.cli.targets import TargetOptions, make_service
 from harness.errors import BoardException, HarnessError
-from harness.targets import TargetOptions, make_service
 
 EXIT_KEY = b"\x1d"  # Ctrl-]
 

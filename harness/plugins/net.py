@@ -27,15 +27,15 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.board.board import Board
+    from harness.cli.targets import TargetOptions
     from harness.network.service import NetworkService
-    from harness.targets import TargetOptions
 
-NET_PLUGIN = "esp8266-net"  # the name harness.pytest_plugin looks for
+NET_PLUGIN = "esp8266-net"  # the name harness.plugins.board looks for
 
 
 class _NetPresence:
     """Registered under ``esp8266-net`` when this module was loaded under another name
-    (``-p harness.net_plugin``), so the board plugin sees a network plugin either way."""
+    (``-p harness.plugins.net``), so the board plugin sees a network plugin either way."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -115,7 +115,7 @@ def _board_options(options: TargetOptions, net: NetworkService, index: int) -> T
 def net_board(request: pytest.FixtureRequest, net: NetworkService,
               target_options: TargetOptions) -> Iterator[Board]:
     """A QEMU board on the network as board 0 (module-scoped)."""
-    from harness.targets import make_service
+    from harness.cli.targets import make_service
 
     if target_options.target != "qemu":
         pytest.skip("net_board: the emulated board only (a real board uses its own network)")
@@ -131,7 +131,7 @@ def net_board(request: pytest.FixtureRequest, net: NetworkService,
 def net_boards(request: pytest.FixtureRequest, net: NetworkService,
                target_options: TargetOptions) -> Iterator[Callable[[int], list[Board]]]:
     """``net_boards(n)``: n QEMU boards on one bridge (tap mode), stopped after the test."""
-    from harness.targets import make_service
+    from harness.cli.targets import make_service
 
     if net.mode != "tap":
         pytest.skip("several boards on one network need tap mode (in user mode every board "

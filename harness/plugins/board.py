@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from harness.board.board import Board
     from harness.board.serial_service import SerialService
     from harness.build.artifacts import FirmwareArtifacts
+    from harness.cli.targets import TargetOptions
     from harness.emulator.gpio import Gpio
     from harness.emulator.service import QemuService
-    from harness.targets import TargetOptions
 
 BOARD_FIXTURES = ("board", "fresh_board", "gpio")
 DEFAULT_BOARD_TEST_TIMEOUT = 60.0  # seconds per test that uses a board (setup included)
@@ -137,7 +137,7 @@ def board_log_dir(pytestconfig: pytest.Config) -> Path:
 def target_options(target: str, serial_port: str | None, baud: int, firmware: FirmwareArtifacts,
                    qemu_binary: Path, board_log_dir: Path,
                    pytestconfig: pytest.Config) -> TargetOptions:
-    from harness.targets import TargetOptions
+    from harness.cli.targets import TargetOptions
 
     return TargetOptions(target=target, port=serial_port, baud=baud,
                          firmware=firmware.directory, qemu_binary=qemu_binary,
@@ -163,8 +163,8 @@ class _ModuleBoard:
         self.start_error: Exception | None = None
 
     def start(self) -> Board:
+        from harness.cli.targets import make_service
         from harness.errors import HarnessError
-        from harness.targets import make_service
 
         if self.start_error is not None:  # fail the module's other tests at once
             raise HarnessError(f"the board of this module did not start: {self.start_error}")
@@ -239,7 +239,7 @@ def board(request: pytest.FixtureRequest, _esp8266_module_board: _ModuleBoard,
 def fresh_board(request: pytest.FixtureRequest, target_options: TargetOptions,
                 board_log_dir: Path) -> Iterator[Board]:
     """A board of its own: a new QEMU (or a hard reset of the serial board)."""
-    from harness.targets import make_service
+    from harness.cli.targets import make_service
 
     service = make_service(target_options, _safe_name(request.node.name))
     fresh = service.start()

@@ -1,0 +1,77 @@
+"""What ``invoke test`` and ``invoke test-qemu`` run: pytest over the chosen suites with JUnit XML
+in build/reports/, then the network tests once more in QEMU's user mode.
+
+The main run uses the default network mode (tap when we may create TAPs); when it included
+tests/board (and no ``-k`` or ``--net`` narrowed it), the network tests run a second time with
+``--net user`` into ``junit-net-user.xml``, so both modes stay covered.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from harness import paths
+from harness.errors import SetupError, TestsFailed
+
+SUITES = ("host", "machine", "board")
+NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection is empty
+
+
+def run_pytest(args: Sequence[str], junit_name: str) -> int:
+    """pytest with ``args`` in the repository, JUnit XML into build/reports/; its exit status."""
+    reports = paths.reports_dir()
+    reports.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pytest", f"--junitxml={reports / junit_name}", *args]
+    print("==> " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=paths.REPO_ROOT).returncode
+
+
+def suite_dirs(suites: Sequence[str] | None) -> list[str]:
+    """tests/<suite> for each chosen suite (default: all) that holds tests."""
+    chosen = list(suites or SUITES)
+    unknown = set(chosen) - set(SUITES)
+    if unknown:
+        raise SetupError(f"unknown suite(s): {', '.join(sorted(unknown))}; use "
+                         f"{', '.join(SUITES)}")
+    dirs = [f"tests/{s}" for s in chosen if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
+    if not dirs:
+        raise SetupError("no tests found in " + ", ".join(f"tests/{s}" for s in chosen))
+    return dirs
+
+
+def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
+               jobs: int = 1) -> None:
+    """``invoke test``: the suites, then the network tests in user mode (see the module doc)."""
+    dirs = suite_dirs(suites)
+    parallel = ["-n", str(jobs)] if jobs > 1 else []
+    extra = pytest_args.split()
+    code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *extra], "junit.xml")
+    if code != 0:
+        raise TestsFailed(f"tests failed (pytest exit {code}); JUnit XML: "
+                          "build/reports/junit.xml", code)
+    if "tests/board" in dirs and not k and "--net" not in pytest_args:
+        code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
+                          "junit-net-user.xml")
+        if code not in (0, NO_TESTS_COLLECTED):
+            raise TestsFailed(f"network tests in user mode failed (pytest exit {code}); JUnit "
+                              "XML: build/reports/junit-net-user.xml", code)
+
+
+def run_on_qemu(k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:
+    """``invoke test-qemu``: machine and board tests on the emulator (built first if missing)."""
+    from harness.emulator.command import qemu_binary as find_qemu
+
+    if not qemu_binary and not find_qemu().is_file():
+        from harness.build.qemu import build_qemu
+
+        build_qemu()
+    dirs = [f"tests/{s}" for s in ("machine", "board")
+            if any((paths.REPO_ROOT / "tests" / s).glob("test_*.py"))]
+    args = [*dirs, "--target", "qemu", *(["-k", k] if k else []),
+            *(["--qemu-binary", qemu_binary] if qemu_binary else []), *pytest_args.split()]
+    code = run_pytest(args, "junit-qemu.xml")
+    if code != 0:
+        raise TestsFailed(f"tests failed (pytest exit {code}); JUnit XML: "
+                          "build/reports/junit-qemu.xml", code)
