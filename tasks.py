@@ -118,7 +118,7 @@ _TARGET_HELP = {
     "target": "qemu (default) or serial",
     "port": "serial port of a real board (with --target serial)",
     "firmware": "firmware dir or file (default build/firmware/)",
-    "qemu_binary": "emulator (default build/qemu/qemu-system-xtensa)",
+    "qemu_binary": "emulator (default $ESP8266_QEMU_BINARY, else build/qemu/qemu-system-xtensa)",
 }
 
 
@@ -161,7 +161,7 @@ def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
 @task(
     help={"k": "only tests matching this pytest -k expression",
           "pytest_args": "extra arguments for pytest, as one string",
-          "qemu_binary": "emulator (default build/qemu/qemu-system-xtensa)"},
+          "qemu_binary": _TARGET_HELP["qemu_binary"]},
 )
 @friendly
 def test_qemu(c: Context, k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:

@@ -1,4 +1,4 @@
-"""Byte transport to a board's UART0: a serial port, a pty of QEMU, or anything pyserial opens.
+"""Byte transport to a board's UART0: a serial port, QEMU's UART socket, or what pyserial opens.
 
 Two layers, like mpremote's transports:
 

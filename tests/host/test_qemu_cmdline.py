@@ -1,4 +1,4 @@
-"""QEMU's command line (a pure function), the pty line parser and artefact lookup."""
+"""QEMU's command line and binary lookup (harness.emulator.command), artefact lookup, targets."""
 
 from __future__ import annotations
 
@@ -97,3 +97,40 @@ def test_missing_artifacts_say_to_build(tmp_path):
 def test_serial_target_needs_a_port(tmp_path):
     with pytest.raises(SetupError, match="--port"):
         make_service(TargetOptions(target="serial", firmware=tmp_path))
+
+
+def test_the_bare_metal_machine_line(tmp_path):
+    """What the machine tests' Machine runs: UART0 connects to our listener, -kernel, -d/-D."""
+    argv = build_command(QemuCommand(
+        binary=Path("/q"), machine="esp8266,boot-mode=download", kernel=Path("/p/hello.elf"),
+        uart0_connect=Path("/w/m0.uart0"), qmp_socket=Path("/w/m0.qmp"), paused=False,
+        nodefaults=False, nic=False, debug_log=Path("/w/m0.log"), extra_args=("-s",)))
+    assert option_values(argv, "-M") == ["esp8266,boot-mode=download"]
+    assert "-nodefaults" not in argv and "-S" not in argv
+    assert option_values(argv, "-kernel") == ["/p/hello.elf"]
+    assert option_values(argv, "-chardev")[:2] == ["socket,id=uart0,path=/w/m0.uart0",
+                                                   "socket,id=qmp,path=/w/m0.qmp"]
+    assert option_values(argv, "-serial") == ["chardev:uart0"]
+    assert option_values(argv, "-nic") == ["none"]
+    assert option_values(argv, "-D") == ["/w/m0.log"]
+    assert argv[-1] == "-s"
+
+
+def test_uart0_on_any_serial_backend():
+    argv = build_command(QemuCommand(binary=Path("/q"), uart0_serial="null"))
+    assert option_values(argv, "-serial") == ["null"]
+    assert option_values(argv, "-chardev") == []
+
+
+def test_binary_lookup_option_then_environment_then_build(tmp_path, monkeypatch):
+    from harness import paths
+    from harness.emulator.command import QEMU_BINARY_ENV, qemu_binary
+
+    monkeypatch.delenv(QEMU_BINARY_ENV, raising=False)
+    assert qemu_binary() == paths.built_qemu_binary()
+    monkeypatch.setenv(QEMU_BINARY_ENV, str(tmp_path / "env-qemu"))
+    assert qemu_binary() == tmp_path / "env-qemu"
+    assert qemu_binary(tmp_path / "opt-qemu") == tmp_path / "opt-qemu"
+    with pytest.raises(SetupError, match=QEMU_BINARY_ENV):
+        require_qemu_binary()
+    assert QemuCommand().binary == tmp_path / "env-qemu"
