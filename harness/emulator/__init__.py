@@ -1,8 +1,8 @@
 """Emulator layer: QEMU's command line and binary (command.py, the only place for either), the
 ``QemuService`` of the boards (service.py), QMP (qmp.py), host access to the emulated GPIO pins
 (gpio.py) and the bare-metal ``Machine`` of the machine tests (machine.py). May import board/
-(a started QemuService gives a ``Board``); never imports build/, plugins/, cli/ or network/
-(tests/host/test_layering.py checks it)."""
+(a started QemuService gives a ``Board``) and build/ (where build output is); never plugins/,
+cli/ or network/ (tests/host/test_layering.py checks it)."""
 
 from __future__ import annotations
 

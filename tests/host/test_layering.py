@@ -22,7 +22,7 @@ ALLOWED = {
     "build": set(),
     "board": set(),
     "network": set(),
-    "emulator": {"board"},
+    "emulator": {"board", "build"},  # a Board on UART0; where build output (images) is
     "plugins": {"board", "build", "emulator", "network", "cli"},
     "cli": {"board", "build", "emulator", "network"},
 }
