@@ -10,9 +10,11 @@ The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_bo
 * ``stamped_exec``: runs code and returns its output lines with the host time each one
   arrived, for comparing the board's clocks with the host's.
 * ``friendly``: the friendly REPL (``>>>``) of the board, typed into line by line.
-* ``timing``: ``timing(check)`` runs a timing measurement (a function that asserts) up to
-  three times and passes on the first success: QEMU shares the host's cores, and a host
-  that deschedules it for a while makes one measurement late without the board being wrong.
+* ``host_wait``: ``w = host_wait()`` starts a window; ``w.seconds`` is how long the host has
+  since kept this test's QEMU waiting for a CPU (``harness/host_load.py``; 0 on a real board).
+  Timing checks are measured in guest time (the board's ticks, CCOUNT, the pad meter), which
+  never runs early; their upper bounds allow what the host took and nothing more. No check
+  is retried: a one-in-three regression must fail one run in three.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pytest
 
 from harness.app import FirmwareArtifacts
 from harness.board import Board
+from harness.host_load import HostWait
 from harness.qemu_service import QemuService
 
 StampedLines = list[tuple[float, str]]
@@ -74,25 +77,14 @@ def stamped_exec(board: Board) -> Callable[..., StampedLines]:
     return lambda code, timeout=20.0: run_stamped(board, code, timeout)
 
 
-TIMING_ATTEMPTS = 3
-
-
-def retry_timing(check: Callable[[], object], attempts: int = TIMING_ATTEMPTS) -> None:
-    """Run ``check`` until it passes (at most ``attempts`` times); the last failure is raised
-    with the earlier ones noted."""
-    failures: list[str] = []
-    for _ in range(attempts):
-        try:
-            check()
-            return
-        except AssertionError as exc:
-            failures.append(str(exc).splitlines()[0] if str(exc) else "AssertionError")
-    raise AssertionError(f"timing check failed {attempts} times: " + " | ".join(failures))
-
-
 @pytest.fixture
-def timing() -> Callable[..., None]:
-    return retry_timing
+def host_wait(request: pytest.FixtureRequest, target: str) -> Callable[[], HostWait]:
+    pid = None
+    if target == "qemu":
+        service = request.getfixturevalue("qemu_service")
+        if service.process is not None:
+            pid = service.process.pid
+    return lambda: HostWait(pid)
 
 
 class FriendlyRepl:
