@@ -7,8 +7,6 @@ The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_bo
   QMP. Tests that use it are skipped on ``--target serial``.
 * ``new_qemu``: a factory for QEMU services a test starts and stops itself (e.g. a QEMU
   restart on one flash file); all are stopped at the end of the test.
-* ``stamped_exec``: runs code and returns its output lines with the host time each one
-  arrived, for comparing the board's clocks with the host's.
 * ``friendly``: the friendly REPL (``>>>``) of the board, typed into line by line.
 * ``host_wait``: ``w = host_wait()`` starts a window; ``w.seconds`` is how long the host has
   since kept this test's QEMU waiting for a CPU (``harness/host_load.py``; 0 on a real board).
@@ -19,7 +17,6 @@ The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_bo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +27,6 @@ from harness.app import FirmwareArtifacts
 from harness.board import Board
 from harness.host_load import HostWait
 from harness.qemu_service import QemuService
-
-StampedLines = list[tuple[float, str]]
 
 
 @pytest.fixture
@@ -52,29 +47,6 @@ def new_qemu(request: pytest.FixtureRequest, target: str, firmware: FirmwareArti
     yield make
     for service in services:
         service.stop()
-
-
-def run_stamped(board: Board, code: str, timeout: float = 20.0) -> StampedLines:
-    """Run ``code``; each complete output line with the host's ``time.monotonic()`` when its
-    newline arrived."""
-    lines: StampedLines = []
-    partial = bytearray()
-
-    def on_output(data: bytes) -> None:
-        now = time.monotonic()
-        partial.extend(data)
-        while b"\n" in partial:
-            line, _, rest = bytes(partial).partition(b"\n")
-            partial[:] = rest
-            lines.append((now, line.decode("utf-8", "replace").strip()))
-
-    board.exec(code, timeout=timeout, on_output=on_output)
-    return lines
-
-
-@pytest.fixture
-def stamped_exec(board: Board) -> Callable[..., StampedLines]:
-    return lambda code, timeout=20.0: run_stamped(board, code, timeout)
 
 
 @pytest.fixture
