@@ -270,8 +270,8 @@ def test_time_pulse_us_polls_pinbase(rec: Board) -> None:
     # sees the level fall, the time since just after the read that saw it rise. The pin logs
     # its reads around both edges, so the result lies between the inner interval (after the
     # rise to before the fall) and the outer one (rise to fall) of those reads, however long
-    # the board paused between two reads (a descheduled QEMU, a garbage collection: the
-    # 17413 us of issue #11 was such a pause, not a wrong measurement).
+    # the board paused between two reads (a descheduled QEMU lets guest time run on by a
+    # host time slice: the 17413 us of issue #11 was such a pause, not a wrong measurement).
     rec.exec(PULSE_PIN)
     rec.exec("p = PulsePin(5000, 20000)\nwidth = machine.time_pulse_us(p, 1, 100000)")
     width, log = rec.eval("(width, p.log)")
