@@ -9,7 +9,8 @@ The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_bo
   restart on one flash file); all are stopped at the end of the test.
 * ``friendly``: the friendly REPL (``>>>``) of the board, typed into line by line.
 * ``host_wait``: ``w = host_wait()`` starts a window; ``w.seconds`` is how long the host has
-  since kept this test's QEMU waiting for a CPU (``harness/host_load.py``; 0 on a real board).
+  since kept this test's QEMU waiting for a CPU (``harness/emulator/host_load.py``; 0 on a
+  real board).
   Timing checks are measured in guest time (the board's ticks, CCOUNT, the pad meter), which
   never runs early; their upper bounds allow what the host took and nothing more. No check
   is retried: a one-in-three regression must fail one run in three.
@@ -25,7 +26,7 @@ import pytest
 
 from harness.app import FirmwareArtifacts
 from harness.board import Board
-from harness.host_load import HostWait
+from harness.emulator.host_load import HostWait
 from harness.qemu_service import QemuService
 
 

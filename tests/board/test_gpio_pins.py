@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from harness.board import Board
+from harness.emulator.host_load import HostWait
 from harness.gpio import Gpio
-from harness.host_load import HostWait
 
 # GPIO -> IOMUX pad register (0x60000800 + offset); bit 7 is the pad's pull-up.
 IOMUX = {0: 0x34, 2: 0x38, 4: 0x3C, 5: 0x40, 12: 0x04, 13: 0x08, 14: 0x0C, 15: 0x10}

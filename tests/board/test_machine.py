@@ -8,8 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from harness.board import Board
-from harness.gpio import Gpio
-from harness.host_load import HostWait
+from harness.emulator.host_load import HostWait
 
 
 def test_default_frequency_is_80mhz(board: Board) -> None:
@@ -113,7 +112,7 @@ def test_disable_and_enable_irq(board: Board, host_wait: Callable[[], HostWait])
     assert after >= 8 - 2 * wait.seconds / 0.005, (after, wait.seconds)
 
 
-def _wait_edges(gpio: Gpio, pin: int, edges: int, timeout: float = 5.0) -> None:
+def _wait_edges(gpio, pin: int, edges: int, timeout: float = 5.0) -> None:
     """Poll the pad meter until ``pin`` made ``edges`` more level changes."""
     start = gpio.meter()[2][pin]
     deadline = time.monotonic() + timeout
@@ -124,7 +123,7 @@ def _wait_edges(gpio: Gpio, pin: int, edges: int, timeout: float = 5.0) -> None:
 
 @pytest.mark.icount
 @pytest.mark.parametrize(("freq", "duty"), [(10, 256), (10, 768), (100, 512)])
-def test_pwm_duty_and_frequency_seen_by_host(board: Board, gpio: Gpio,
+def test_pwm_duty_and_frequency_seen_by_host(board: Board, gpio,
                                              host_wait: Callable[[], HostWait],
                                              freq: int, duty: int) -> None:
     # The model's pad meter counts high time and edges in guest time. The software PWM is

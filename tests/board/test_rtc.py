@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from harness.board import Board
-from harness.host_load import HostWait
+from harness.emulator.host_load import HostWait
 
 RTC = "import machine\nrtc = machine.RTC()\n"
 

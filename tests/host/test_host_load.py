@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 
-from harness.host_load import HostWait, run_queue_waits
+from harness.emulator.host_load import HostWait, run_queue_waits
 
 
 def test_run_queue_waits_lists_every_thread() -> None:

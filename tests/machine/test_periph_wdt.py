@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from harness.host_load import HostWait
+from harness.emulator.host_load import HostWait
 
 KV = re.compile(r"(\w+)=0x([0-9a-f]{8})")
 CPU_HZ = 80_000_000
