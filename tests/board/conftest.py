@@ -7,17 +7,17 @@ The harness plugin (``harness/plugins/board.py``) provides ``board``, ``fresh_bo
   QMP. Tests that use it are skipped on ``--target serial``.
 * ``new_qemu``: a factory for QEMU services a test starts and stops itself (e.g. a QEMU
   restart on one flash file); all are stopped at the end of the test.
-* ``stamped_exec``: runs code and returns its output lines with the host time each one
-  arrived, for comparing the board's clocks with the host's.
 * ``friendly``: the friendly REPL (``>>>``) of the board, typed into line by line.
-* ``timing``: ``timing(check)`` runs a timing measurement (a function that asserts) up to
-  three times and passes on the first success: QEMU shares the host's cores, and a host
-  that deschedules it for a while makes one measurement late without the board being wrong.
+* ``host_wait``: ``w = host_wait()`` starts a window; ``w.seconds`` is how long the host has
+  since kept this test's QEMU waiting for a CPU (``harness/emulator/host_load.py``; 0 on a
+  real board).
+  Timing checks are measured in guest time (the board's ticks, CCOUNT, the pad meter), which
+  never runs early; their upper bounds allow what the host took and nothing more. No check
+  is retried: a one-in-three regression must fail one run in three.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,8 @@ import pytest
 
 from harness.board import Board
 from harness.build.artifacts import FirmwareArtifacts
+from harness.emulator.host_load import HostWait
 from harness.emulator.service import QemuService
-
-StampedLines = list[tuple[float, str]]
 
 
 @pytest.fixture
@@ -51,48 +50,14 @@ def new_qemu(request: pytest.FixtureRequest, target: str, firmware: FirmwareArti
         service.stop()
 
 
-def run_stamped(board: Board, code: str, timeout: float = 20.0) -> StampedLines:
-    """Run ``code``; each complete output line with the host's ``time.monotonic()`` when its
-    newline arrived."""
-    lines: StampedLines = []
-    partial = bytearray()
-
-    def on_output(data: bytes) -> None:
-        now = time.monotonic()
-        partial.extend(data)
-        while b"\n" in partial:
-            line, _, rest = bytes(partial).partition(b"\n")
-            partial[:] = rest
-            lines.append((now, line.decode("utf-8", "replace").strip()))
-
-    board.exec(code, timeout=timeout, on_output=on_output)
-    return lines
-
-
 @pytest.fixture
-def stamped_exec(board: Board) -> Callable[..., StampedLines]:
-    return lambda code, timeout=20.0: run_stamped(board, code, timeout)
-
-
-TIMING_ATTEMPTS = 3
-
-
-def retry_timing(check: Callable[[], object], attempts: int = TIMING_ATTEMPTS) -> None:
-    """Run ``check`` until it passes (at most ``attempts`` times); the last failure is raised
-    with the earlier ones noted."""
-    failures: list[str] = []
-    for _ in range(attempts):
-        try:
-            check()
-            return
-        except AssertionError as exc:
-            failures.append(str(exc).splitlines()[0] if str(exc) else "AssertionError")
-    raise AssertionError(f"timing check failed {attempts} times: " + " | ".join(failures))
-
-
-@pytest.fixture
-def timing() -> Callable[..., None]:
-    return retry_timing
+def host_wait(request: pytest.FixtureRequest, target: str) -> Callable[[], HostWait]:
+    pid = None
+    if target == "qemu":
+        service = request.getfixturevalue("qemu_service")
+        if service.process is not None:
+            pid = service.process.pid
+    return lambda: HostWait(pid)
 
 
 class FriendlyRepl:

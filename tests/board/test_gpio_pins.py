@@ -8,11 +8,13 @@ The ``gpio`` fixture exists only on the emulated board, so these tests skip on r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
 from harness.board import Board
 from harness.emulator.gpio import Gpio
+from harness.emulator.host_load import HostWait
 
 # GPIO -> IOMUX pad register (0x60000800 + offset); bit 7 is the pad's pull-up.
 IOMUX = {0: 0x34, 2: 0x38, 4: 0x3C, 5: 0x40, 12: 0x04, 13: 0x08, 14: 0x0C, 15: 0x10}
@@ -104,13 +106,25 @@ both.irq(trigger=Pin.IRQ_RISING | Pin.IRQ_FALLING, handler=on('both'))
 """
 
 
-def wait_counts(board: Board, want: dict[str, int], timeout: float = 5.0) -> dict[str, int]:
+def poll_eval(board: Board, expr: str, want: object, timeout: float = 5.0) -> object:
+    """Evaluate ``expr`` on the board until it equals ``want`` (or ``timeout`` s passed);
+    returns the last value."""
     deadline = time.monotonic() + timeout
-    counts = board.eval("counts")
-    while counts != want and time.monotonic() < deadline:
+    value = board.eval(expr)
+    while value != want and time.monotonic() < deadline:
         time.sleep(0.01)
-        counts = board.eval("counts")
-    return counts
+        value = board.eval(expr)
+    return value
+
+
+def wait_counts(board: Board, want: dict[str, int], timeout: float = 5.0) -> dict[str, int]:
+    return poll_eval(board, "counts", want, timeout)  # type: ignore[return-value]
+
+
+def let_the_board_run(board: Board, ms: int = 100) -> None:
+    """Give pending interrupts and callbacks time to show, in the board's own time: a host
+    sleep would not prove the emulator ran at all meanwhile."""
+    board.exec(f"import time\ntime.sleep_ms({ms})")
 
 
 def test_irq_callbacks_count_host_driven_edges(board: Board, gpio: Gpio) -> None:
@@ -133,7 +147,7 @@ def test_irq_callbacks_count_host_driven_edges(board: Board, gpio: Gpio) -> None
             gpio.set_input(4, level)
             want["both"] += 1
             assert wait_counts(board, want) == want
-    time.sleep(0.1)
+    let_the_board_run(board)
     assert board.eval("counts") == want  # no late extra callbacks
 
 
@@ -143,12 +157,11 @@ def test_irq_handler_receives_the_pin_and_can_be_disabled(board: Board, gpio: Gp
                "p.irq(trigger=Pin.IRQ_FALLING, handler=lambda pin: seen.append(pin is p))")
     gpio.set_input(14, 0)
     gpio.set_input(14, 1)
-    time.sleep(0.1)
-    assert board.eval("seen") == [True]
+    assert poll_eval(board, "seen", [True]) == [True]
     board.exec("p.irq(handler=None)")
     gpio.set_input(14, 0)
     gpio.set_input(14, 1)
-    time.sleep(0.1)
+    let_the_board_run(board)
     assert board.eval("seen") == [True]
 
 
@@ -158,11 +171,12 @@ def test_irq_not_called_without_edge(board: Board, gpio: Gpio) -> None:
                "p = Pin(14, Pin.IN)\np.irq(trigger=Pin.IRQ_RISING, handler=count)")
     gpio.set_input(14, 1)  # no change
     gpio.set_input(14, 0)  # falling only
-    time.sleep(0.1)
+    let_the_board_run(board)
     assert board.eval("n[0]") == 0
     gpio.set_input(14, 1)
-    time.sleep(0.1)
-    assert board.eval("n[0]") == 1
+    assert poll_eval(board, "n[0]", 1) == 1
+    let_the_board_run(board)
+    assert board.eval("n[0]") == 1  # once
 
 
 def test_inverted_signal_on_native_pin(board: Board, gpio: Gpio) -> None:
@@ -188,29 +202,43 @@ def test_signal_on_input_reads_inverted_host_level(board: Board, gpio: Gpio) -> 
         gpio.set_input(5, 1)
 
 
-def test_time_pulse_us_measures_host_pulse(board: Board, gpio: Gpio) -> None:
+@pytest.mark.icount
+def test_time_pulse_us_measures_host_pulse(board: Board, gpio: Gpio,
+                                           host_wait: Callable[[], HostWait]) -> None:
+    # QEMU's virtual clock is the host's monotonic clock: the pulse the board sees lasts from
+    # some time inside the host's call that raises the pin to some time inside the call that
+    # lowers it. The board polls the pin in a tight C loop, so it sees each edge within the
+    # time the host kept QEMU off the CPU (host_wait); 1 ms more for the loop and interrupts.
     gpio.set_input(5, 0)
     pulse_s = 0.2
-
     seen = bytearray()
+    calls: dict[str, float] = {}
 
     def on_output(data: bytes) -> None:
         seen.extend(data)
-        if b"waiting\r\n" in seen and data:  # the board is in time_pulse_us now
+        if b"waiting\r\n" in seen and data:  # the board is about to call time_pulse_us
             seen.clear()
             time.sleep(0.05)
+            calls["rise0"] = time.monotonic()
             gpio.set_input(5, 1)
+            calls["rise1"] = time.monotonic()
             time.sleep(pulse_s)
+            calls["fall0"] = time.monotonic()
             gpio.set_input(5, 0)
+            calls["fall1"] = time.monotonic()
 
+    wait = host_wait()
     try:
         out = board.exec("import machine\nfrom machine import Pin\np = Pin(5, Pin.IN)\n"
                          "print('waiting')\nprint(machine.time_pulse_us(p, 1, 3000000))",
                          on_output=on_output)
     finally:
         gpio.set_input(5, 1)
-    measured = int(out.split()[-1])
-    assert 0.75 * pulse_s * 1e6 < measured < 1.5 * pulse_s * 1e6
+    measured = int(out.split()[-1]) / 1e6
+    inner = calls["fall0"] - calls["rise1"]
+    outer = calls["fall1"] - calls["rise0"]
+    slack = wait.seconds + 0.001
+    assert inner - slack <= measured <= outer + slack, (measured, inner, outer, wait.seconds)
 
 
 def test_time_pulse_us_times_out(board: Board, gpio: Gpio) -> None:

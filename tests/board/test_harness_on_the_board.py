@@ -61,6 +61,14 @@ def _run_dirs_of(pid: int) -> list[Path]:
     return dirs
 
 
+def _sigint_as_in_a_terminal() -> None:  # in the child, between fork and exec
+    # A pytest started in the background of a non-interactive shell (or from a process that
+    # ignores SIGINT, as an xdist worker then does) ignores SIGINT, and an ignored signal
+    # stays ignored across exec: the inner pytest would never see the Ctrl-C this test
+    # sends. A pytest started from a terminal has the default disposition: give it that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_hung_board_fails_within_its_timeout_with_the_last_output(
         pytester: pytest.Pytester, firmware, qemu_binary: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
@@ -85,6 +93,7 @@ def test_ctrl_c_during_a_run_leaves_no_qemu_behind(
         [sys.executable, "-m", "pytest", "-s", str(inner),
          *_inner_args(firmware, qemu_binary, logs)],
         cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=_sigint_as_in_a_terminal,
     )
     try:
         assert proc.stdout is not None

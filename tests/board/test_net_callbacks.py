@@ -142,20 +142,27 @@ def test_callback_runs_between_bytecodes(net_board: Board, net: NetworkService) 
     go = threading.Event()
 
     def client() -> bytes:
-        go.wait(10)
-        time.sleep(0.2)
+        go.wait(10)  # the loop runs: connect now
         with net.connect_to_board(BOARD_PORT, timeout=10) as sock:
             return _recv_exactly(sock, 2)
 
+    def on_output(data: bytes) -> None:
+        seen.extend(data)
+        if b"looping" in seen:
+            go.set()
+
+    seen = bytearray()
     host = HostThread(client)
     try:
-        go.set()
-        # A busy loop (no sleeps, no socket calls) of a few seconds at most.
+        # A busy loop (no sleeps, no socket calls) of a few seconds at most; it says when it
+        # runs. The callback can only have run between this code's bytecodes (i exists).
         out = net_board.exec(
             "t0 = time.ticks_ms(); i = 0\n"
+            "print('looping')\n"
             "while not hits and time.ticks_diff(time.ticks_ms(), t0) < 5000:\n"
             "    i += 1\n"
-            "print(len(hits), hits[0] > 0 if hits else None)\n", timeout=20).strip()
+            "print(len(hits), hits[0] >= 0 if hits else None)\n", timeout=20,
+            on_output=on_output).strip().splitlines()[-1]
         assert host.result(15) == b"ok"
     finally:
         net_board.exec("srv.setsockopt(socket.SOL_SOCKET, 20, None)\nsrv.close()\n")

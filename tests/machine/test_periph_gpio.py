@@ -97,11 +97,13 @@ def test_gpio_in_rejects_bits_above_gpio16(machine) -> None:
     assert qom_get(m, "in") == ALL_HIGH
 
 
-@pytest.mark.parametrize("prop", ["in", "out", "enable"])
-def test_gpio_properties_exist(machine, prop: str) -> None:
+def test_gpio_properties_at_reset_and_input_pads(machine) -> None:
+    # No program: every pad is an input, so `out` shows the host's levels and `enable` is 0.
     m = machine.start(qmp=True)
-    value = m.qmp.execute("qom-get", {"path": GPIO, "property": prop})
-    assert isinstance(value, int)
+    assert (qom_get(m, "in"), qom_get(m, "out"), qom_get(m, "enable")) == (ALL_HIGH, ALL_HIGH, 0)
+    low = ALL_HIGH & ~(1 << 5) & ~(1 << 16)
+    qom_set_in(m, low)
+    assert (qom_get(m, "in"), qom_get(m, "out"), qom_get(m, "enable")) == (low, low, 0)
 
 
 def test_gpio_pad_meter_counts_high_time_and_edges_in_guest_time(machine) -> None:

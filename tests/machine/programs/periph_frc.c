@@ -5,7 +5,11 @@
  *   GATED status=... pending=...   FRC1 expired while DPORT bit 1 was clear
  *   COUNT a=... b=...              two FRC1 COUNT reads, a > b
  *   TICK n=...                     every 100 FRC1 interrupts (1 kHz, ISR)
- *   FRC2 start=... fired=... alarm=... cycles=...
+ *   TICKS c100=... c1000=...       CCOUNT in the ISR of interrupts 100 and 1000
+ *   FRC2 start=... fired=... alarm=... status=... cycles=... inner=...
+ *                                  cycles: CCOUNT from before the start read to
+ *                                  after the fired read; inner: from after the
+ *                                  start read to before the fired read
  *   DONE
  */
 
@@ -32,18 +36,23 @@
 
 #define TICKS       1000
 
-static volatile uint32_t ticks;
+static volatile uint32_t ticks, c100, c1000;
 
 static void frc1_isr(void)
 {
     cpu_clear(1u << INUM_FRC1);     /* edge interrupt: clear it in the CPU */
     REG(FRC1_INT) = 0;
     ticks++;
+    if (ticks == 100) {
+        c100 = ccount();
+    } else if (ticks == TICKS) {
+        c1000 = ccount();
+    }
 }
 
 int main(void)
 {
-    uint32_t a, b, reported, start, fired, t0;
+    uint32_t a, b, reported, start, fired, t0, t0_inner, t1, t1_inner;
 
     uart_puts("FRC test\n");
     cpu_clear(0xffffffff);
@@ -88,26 +97,33 @@ int main(void)
     }
     irq_disable_all();
     REG(FRC1_CTRL) = 0;
+    kv("TICKS c100", c100);
+    kv("c1000", c1000);
+    nl();
 
     /* 4. FRC2: free-running 312.5 kHz counter with a 10 ms alarm. */
     REG(DPORT_EDGE_INT_ENABLE) = 1u << 2;
     REG(FRC2_CTRL) = CTRL_ENABLE | CTRL_DIV256;
     REG(FRC2_LOAD) = 0x1000;
     cpu_clear(1u << INUM_FRC2);
-    start = REG(FRC2_COUNT);
-    REG(FRC2_ALARM) = start + 3125;
     t0 = ccount();
+    start = REG(FRC2_COUNT);
+    t0_inner = ccount();
+    REG(FRC2_ALARM) = start + 3125;
     while (!(cpu_pending() & (1u << INUM_FRC2))) {
         if (ccount() - t0 > CPU_HZ) {
             break;      /* 1 s: give up, the test reports it */
         }
     }
+    t1_inner = ccount();
     fired = REG(FRC2_COUNT);
+    t1 = ccount();
     kv("FRC2 start", start);
     kv("fired", fired);
     kv("alarm", REG(FRC2_ALARM));
     kv("status", REG(FRC2_CTRL) & CTRL_INT_STATUS);
-    kv("cycles", ccount() - t0);
+    kv("cycles", t1 - t0);
+    kv("inner", t1_inner - t0_inner);
     nl();
     REG(FRC2_INT) = 0;
     uart_puts("DONE\n");

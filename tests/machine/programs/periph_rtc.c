@@ -50,7 +50,7 @@ int main(void)
     uint32_t wake = (REG(RTC_STATE2) >> 8) & 0x3f;
     uint32_t magic = REG(MEM_MAGIC);
     uint32_t stage = magic == MAGIC ? REG(MEM_STAGE) : 0;
-    uint32_t a, b, t0, t1;
+    uint32_t a, b, t0, t1, t0_inner, t1_inner;
 
     kv("BOOT cause", cause);
     kv("wake", wake);
@@ -62,14 +62,18 @@ int main(void)
     switch (stage) {
     case 0:
         /* The RTC counter (160 kHz in the emulator) against CCOUNT. */
+        /* CCOUNT outside (cycles) and inside (inner) the counter reads */
         t0 = ccount();
         a = REG(RTC_COUNTER);
+        t0_inner = ccount();
         delay_us(10000);
+        t1_inner = ccount();
         b = REG(RTC_COUNTER);
         t1 = ccount();
         kv("COUNTER a", a);
         kv("b", b);
         kv("cycles", t1 - t0);
+        kv("inner", t1_inner - t0_inner);
         nl();
         REG(MEM_MAGIC) = MAGIC;
         REG(MEM_STAGE) = 1;
