@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -87,14 +88,18 @@ class DebianFetcher:
         self.cache = cache
         self.apt_dir = cache / "apt"
         self.downloads = cache / "downloads"
-        self._updated = False
+        self._suites: set[str] = set()  # suites whose lists are up to date in this run
 
     def _apt(self, tool: str, *args: str, cwd: Path | None = None) -> str:
         return _run([tool, *apt_sources.apt_options(self.apt_dir), *args], cwd=cwd, what=tool)
 
     def update(self, suites: list[str]) -> None:
-        if self._updated:
+        # Pins may come from different suites (MicroPython 1.26 from sid, lwIP from trixie):
+        # the private list holds every suite asked for so far in this run.
+        wanted = self._suites | set(suites)
+        if wanted == self._suites:
             return
+        suites = sorted(wanted)
         mirror = apt_sources.mirror_uri()
         changed = apt_sources.write_private_config(self.apt_dir, mirror, suites)
         lists = list((self.apt_dir / "lists").glob("*Sources*"))
@@ -103,7 +108,7 @@ class DebianFetcher:
             title = f"apt-get update (private list: deb-src {mirror} {' '.join(suites)})"
             with progress.step(title):
                 self._apt("apt-get", "update", "-q")
-        self._updated = True
+        self._suites = wanted
 
     def available_versions(self, package: str) -> list[str]:
         out = self._apt("apt-cache", "showsrc", package)
@@ -317,15 +322,37 @@ def apply_overlay(overlay: Path, tree: Path) -> list[str]:
     return changed
 
 
+def tree_version(pin: Pin, tree: Path) -> str:
+    """The version a tree holds: MicroPython says it in py/mpconfig.h (a local or git tree may
+    be any version); other sources are taken to be the pinned version."""
+    mpconfig = tree / "py" / "mpconfig.h"
+    if mpconfig.is_file():
+        text = mpconfig.read_text(errors="replace")
+        parts = [re.search(rf"^#define MICROPY_VERSION_{n}\s+\(?(\d+)", text, re.M)
+                 for n in ("MAJOR", "MINOR", "MICRO")]
+        if all(parts):
+            return ".".join(m.group(1) for m in parts if m)
+    return pin.version
+
+
+def tree_dir_name(fetched: Fetched) -> str:
+    """build/src/<name>: the pin's tree name, or for a local/git MicroPython tree the version it
+    holds (so a 1.26 checkout is not built in micropython-1.25.0)."""
+    pin = fetched.pin
+    if fetched.tree is not None and (fetched.tree / "py" / "mpconfig.h").is_file():
+        return f"{(pin.variant_of or pin.name)}-{tree_version(pin, fetched.tree)}"
+    return pin.tree
+
+
 def prepare_tree(fetched: Fetched, build_src: Path | None = None, fresh: bool = False,
                  repo: Path = REPO_ROOT) -> Path:
     """Pristine tree + overlay + patch series, doing only what changed since the last call."""
     pin = fetched.pin
-    dest = (build_src or src_dir()) / pin.tree
-    series = patches.read_series(pin.patch_dir(repo))
+    dest = (build_src or src_dir()) / tree_dir_name(fetched)
     stamp = dest / STAMP
     same_source = stamp.is_file() and stamp.read_text().strip() == _identity(fetched)
-    if fresh or not same_source or patches.needs_fresh_tree(dest, series):
+    if (fresh or not same_source or patches.needs_fresh_tree(
+            dest, patches.read_series(pin.patch_dir(repo), tree_version(pin, dest)))):
         unpack(fetched, dest)
     elif fetched.origin == "local":
         _sync_tree(fetched.tree, dest)  # pick up the developer's edits  # type: ignore[arg-type]
@@ -334,7 +361,7 @@ def prepare_tree(fetched: Fetched, build_src: Path | None = None, fresh: bool = 
         changed = apply_overlay(overlay, dest)
         if changed:
             progress.say(f"    overlay {overlay.name}/: {len(changed)} file(s) updated")
-    applied = patches.apply_series(dest, pin.patch_dir(repo))
+    applied = patches.apply_series(dest, pin.patch_dir(repo), tree_version(pin, dest))
     if applied:
         progress.say(f"    {pin.name}: applied {', '.join(applied)}")
     return dest
@@ -344,7 +371,7 @@ def prepare(names: list[str] | None = None, origin: str | None = None, fresh: bo
             cache: Path | None = None, build_src: Path | None = None) -> dict[str, Path]:
     """Fetch and prepare the named sources (all by default); returns name -> tree."""
     pins = load_pins()
-    names = names or list(pins)
+    names = names or [name for name, pin in pins.items() if not pin.variant_of]
     unknown = [n for n in names if n not in pins]
     if unknown:
         raise SourceError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(pins)}")
