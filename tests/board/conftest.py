@@ -10,6 +10,8 @@ The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_bo
 * ``stamped_exec``: runs code and returns its output lines with the host time each one
   arrived, for comparing the board's clocks with the host's.
 * ``friendly``: the friendly REPL (``>>>``) of the board, typed into line by line.
+* ``mpy_version``: the MicroPython version the firmware was built from, e.g. ``(1, 26, 1)``;
+  ``mpy_name``: as the banner names it, ``"MicroPython v1.26.1"``.
 * ``timing``: ``timing(check)`` runs a timing measurement (a function that asserts) up to
   three times and passes on the first success: QEMU shares the host's cores, and a host
   that deschedules it for a while makes one measurement late without the board being wrong.
@@ -17,6 +19,7 @@ The harness plugin (``harness/pytest_plugin.py``) provides ``board``, ``fresh_bo
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,3 +137,24 @@ def friendly(board: Board) -> Iterator[FriendlyRepl]:
         yield repl
     finally:
         repl.leave()
+
+
+@pytest.fixture(scope="session")
+def mpy_version(firmware: FirmwareArtifacts) -> tuple[int, int, int]:
+    """The MicroPython version the firmware was built from, as its build recorded it from the
+    source tree (``obj/genhdr/mpversion.h``): the board must report this one."""
+    header = firmware.directory / "obj" / "genhdr" / "mpversion.h"
+    try:
+        text = header.read_text()
+    except OSError:
+        pytest.fail(f"{header} is missing: the version checks need the firmware's build "
+                    "directory (pass --firmware DIR of an `invoke build` output)")
+    m = re.search(r'MICROPY_GIT_TAG "v(\d+)\.(\d+)\.(\d+)', text)
+    if m is None:
+        pytest.fail(f"{header} names no vX.Y.Z MICROPY_GIT_TAG")
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+@pytest.fixture(scope="session")
+def mpy_name(mpy_version: tuple[int, int, int]) -> str:
+    return "MicroPython v" + ".".join(map(str, mpy_version))
