@@ -12,9 +12,7 @@ MICROPY_PY_NETWORK_QEMU ?= 1
 include $(BOARD_DIR)/../../hal/hal.mk
 
 LD_FILES = $(BOARD_DIR)/esp8266_qemu.ld
-ifeq ($(MICROPY_PY_NETWORK_QEMU),1)
-BOARD_SRC_C += $(BOARD_DIR)/network_qemu.c
-endif
+# The port compiles every .c file here (network_qemu.c: network.WLAN, empty without network).
 
 # No TLS (no axTLS/mbedTLS in the Debian source), no btree, no ESP-NOW. The SDK's WiFi
 # driver (network_wlan.c) is replaced by network_qemu.c.

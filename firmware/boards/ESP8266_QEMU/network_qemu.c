@@ -18,10 +18,15 @@
  *   "AP_IF is not supported on the emulated board".
  *
  * A MicroPython module (objects, qstrs, exceptions), so it belongs to the board, not to the
- * HAL, which knows nothing of MicroPython.
+ * HAL, which knows nothing of MicroPython. The port compiles every .c file of the board
+ * directory; without the network (MICROPY_PY_NETWORK_QEMU=0) this one is empty.
  */
 
 #include <string.h>
+
+#include "py/mpconfig.h"
+
+#if MICROPY_PY_NETWORK_QEMU
 
 #include "py/runtime.h"
 #include "py/mphal.h"
@@ -34,8 +39,6 @@
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "netif_openeth.h"
-
-#if MICROPY_PY_NETWORK_QEMU
 
 typedef struct _wlan_if_obj_t {
     mp_obj_base_t base;
