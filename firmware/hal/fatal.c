@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Fatal exception report of the ESP8266_QEMU open HAL.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * SPI flash access of the ESP8266_QEMU open HAL, on the SPI0 controller.
  *

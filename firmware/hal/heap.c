@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * System heap of the ESP8266_QEMU open HAL.
  *

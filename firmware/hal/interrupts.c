@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Level-1 interrupt dispatch and the ROM's interrupt services of the ESP8266_QEMU open HAL.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * C library and libgcc pieces of the ESP8266_QEMU open HAL.
  *

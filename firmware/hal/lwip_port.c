@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * lwIP port of the ESP8266_QEMU open HAL.
  *
@@ -6,8 +7,11 @@
  * That task belongs to the port's task loop (ets_loop_iter, which MicroPython runs while it
  * waits and every few bytecodes); it hands received frames to the stack and runs lwIP's
  * timeouts. The NIC interrupt (which only allocates and fills pbufs) and a 100 ms os_timer
- * (armed with the first interface) post to it, so the stack itself never runs in interrupt context and never interrupts
- * MicroPython's own calls into lwIP (modlwip), as with the SDK.
+ * (armed with the first interface) post to it, so the stack itself never runs in interrupt
+ * context and never interrupts MicroPython's own calls into lwIP (modlwip), as with the SDK.
+ *
+ * It knows no driver: the NIC driver (netif_openeth.c) registers its input routine with
+ * hal_net_start() and calls hal_net_post(), so the dependency goes one way (hal.h).
  */
 
 #include "hal.h"
@@ -16,7 +20,6 @@
 #include "lwip/init.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
-#include "netif_openeth.h"
 
 #define NET_TASK_PRIO 2
 #define NET_TICK_MS 100
@@ -26,6 +29,7 @@ uint32_t mp_hal_ticks_ms(void);
 static os_event_t net_task_queue[2];
 static volatile uint8_t net_task_posted;
 static os_timer_t net_tick;
+static hal_net_input_fn_t net_input;
 
 // Milliseconds from MicroPython's 64-bit microsecond clock: wraps cleanly at 2^32 ms, which
 // lwIP's timeout arithmetic expects (system_get_time()/1000 would jump at 71 minutes).
@@ -88,7 +92,9 @@ static void net_tick_cb(void *arg) {
 static void net_task(os_event_t *e) {
     (void)e;
     net_task_posted = 0;
-    netif_openeth_service();
+    if (net_input != NULL) {
+        net_input();
+    }
     sys_check_timeouts();
 }
 
@@ -98,14 +104,14 @@ void hal_net_init(void) {
     system_os_task(net_task, NET_TASK_PRIO, net_task_queue, sizeof(net_task_queue) / sizeof(net_task_queue[0]));
 }
 
-// With the first interface: lwIP's timers only matter once there is one, and an idle board
-// without network keeps no periodic interrupt.
-void hal_net_start_timers(void) {
-    static bool started;
-    if (!started) {
-        started = true;
+// With the first interface (from its driver, which passes the routine that hands its received
+// frames to lwIP): lwIP's timers only matter once there is one, and an idle board without
+// network keeps no periodic interrupt.
+void hal_net_start(hal_net_input_fn_t input) {
+    if (net_input == NULL) {
         os_timer_disarm(&net_tick);
         os_timer_setfn(&net_tick, net_tick_cb, NULL);
         os_timer_arm(&net_tick, NET_TICK_MS, 1);
     }
+    net_input = input;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * MD5 (RFC 1321) of the ESP8266_QEMU open HAL.
  *

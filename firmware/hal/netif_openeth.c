@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * NIC driver and lwIP network interface of the ESP8266_QEMU open HAL.
  *
@@ -9,7 +10,8 @@
  *   transmit and 8 for receive, so no DRAM is spent on rings.
  * - Receive is interrupt driven: the handler (CPU interrupt 0) copies each full receive
  *   buffer into a pbuf from the HAL heap, gives the descriptor back to the NIC at once and
- *   queues the pbuf; the lwIP task (lwip_port.c) passes the queue to ethernet_input. The
+ *   queues the pbuf; the lwIP task (lwip_port.c) runs netif_openeth_service(), registered
+ *   with hal_net_start(), which passes the queue to ethernet_input. The
  *   NIC drops frames when all 8 receive descriptors are full (it never stalls), so emptying
  *   them in the handler keeps losses to bursts larger than the ring.
  * - Transmit copies the pbuf chain into the next transmit buffer and hands the descriptor to
@@ -177,7 +179,7 @@ static void oeth_isr(void *arg) {
     }
 }
 
-void netif_openeth_service(void) {
+static void netif_openeth_service(void) {
     if (!oeth_started) {
         return;
     }
@@ -233,10 +235,8 @@ static err_t oeth_output(struct netif *netif, struct pbuf *p) {
 }
 
 static err_t oeth_netif_init(struct netif *netif) {
-    extern char mod_network_hostname_data[];
     netif->name[0] = 's';
     netif->name[1] = 't';
-    netif->hostname = mod_network_hostname_data;
     netif->output = etharp_output;
     netif->linkoutput = oeth_output;
     netif->mtu = 1500;
@@ -264,7 +264,7 @@ void netif_openeth_set_rx(bool on) {
     }
 }
 
-int netif_openeth_start(void) {
+int netif_openeth_start(const char *hostname) {
     if (oeth_started) {
         return 0;
     }
@@ -304,8 +304,10 @@ int netif_openeth_start(void) {
         oeth_netif_init, ethernet_input) == NULL) {
         return 12; // ENOMEM
     }
+    // Sent in every DHCP request; the caller's string may change in place.
+    netif_set_hostname(&oeth_netif, hostname);
     netif_set_default(&oeth_netif);
-    hal_net_start_timers();
+    hal_net_start(netif_openeth_service);
     oeth_started = true;
     OETH_MODER = MODER_PAD | MODER_CRCEN | MODER_TXEN | MODER_RXEN;
     return 0;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Start-up of the ESP8266_QEMU open HAL.
  *
@@ -9,9 +10,6 @@
 
 #include <string.h>
 #include "hal.h"
-#if MICROPY_PY_NETWORK_QEMU
-#include "netif_openeth.h"
-#endif
 
 extern uint32_t _bss_start[];
 extern uint32_t _bss_end[];
@@ -31,7 +29,8 @@ void hal_start(void) {
         *p = 0;
     }
     hal_heap_init();
-    hal_system_init();
+    hal_watchdog_init();
+    hal_reset_init();
     hal_interrupts_init();
     hal_timer_init();
     hal_flash_init();

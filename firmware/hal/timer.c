@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Time base and software timers of the ESP8266_QEMU open HAL.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * Console output services of the ESP8266_QEMU open HAL.
  *

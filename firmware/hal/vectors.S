@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Reset entry and exception vectors of the ESP8266_QEMU open HAL.
  *
@@ -19,6 +20,36 @@
 #define F_PS            68
 #define F_SAR           72
 #define F_EXCCAUSE      76
+
+/* Save the interrupted context into the frame at a1 (hal_frame_t): a0 (in EXCSAVE1 since the
+   vector), a2..a15, EPC1, PS, SAR and EXCCAUSE; a1 is the caller's to store. Clobbers a2,
+   which holds EXCCAUSE afterwards. */
+    .macro save_frame
+    s32i a2, a1, F_A(2)
+    s32i a3, a1, F_A(3)
+    s32i a4, a1, F_A(4)
+    s32i a5, a1, F_A(5)
+    s32i a6, a1, F_A(6)
+    s32i a7, a1, F_A(7)
+    s32i a8, a1, F_A(8)
+    s32i a9, a1, F_A(9)
+    s32i a10, a1, F_A(10)
+    s32i a11, a1, F_A(11)
+    s32i a12, a1, F_A(12)
+    s32i a13, a1, F_A(13)
+    s32i a14, a1, F_A(14)
+    s32i a15, a1, F_A(15)
+    rsr a2, excsave1
+    s32i a2, a1, F_A(0)
+    rsr a2, epc1
+    s32i a2, a1, F_EPC1
+    rsr a2, ps
+    s32i a2, a1, F_PS
+    rsr a2, sar
+    s32i a2, a1, F_SAR
+    rsr a2, exccause
+    s32i a2, a1, F_EXCCAUSE
+    .endm
 
 /* ---- Vector table: VECBASE, first thing in IRAM (see the board's linker script) ---- */
 
@@ -49,32 +80,9 @@ hal_vecbase:
     .align 4
 hal_user_exc_entry:
     addi a1, a1, -FRAME_SIZE
-    s32i a2, a1, F_A(2)
-    s32i a3, a1, F_A(3)
-    s32i a4, a1, F_A(4)
-    s32i a5, a1, F_A(5)
-    s32i a6, a1, F_A(6)
-    s32i a7, a1, F_A(7)
-    s32i a8, a1, F_A(8)
-    s32i a9, a1, F_A(9)
-    s32i a10, a1, F_A(10)
-    s32i a11, a1, F_A(11)
-    s32i a12, a1, F_A(12)
-    s32i a13, a1, F_A(13)
-    s32i a14, a1, F_A(14)
-    s32i a15, a1, F_A(15)
-    rsr a2, excsave1
-    s32i a2, a1, F_A(0)
-    addi a2, a1, FRAME_SIZE
-    s32i a2, a1, F_A(1)
-    rsr a2, epc1
-    s32i a2, a1, F_EPC1
-    rsr a2, ps
-    s32i a2, a1, F_PS
-    rsr a2, sar
-    s32i a2, a1, F_SAR
-    rsr a2, exccause
-    s32i a2, a1, F_EXCCAUSE
+    save_frame
+    addi a3, a1, FRAME_SIZE     /* the interrupted a1 */
+    s32i a3, a1, F_A(1)
     movi a3, 4                  /* EXCCAUSE_LEVEL1_INTERRUPT */
     bne a2, a3, .Lfatal
 
@@ -144,30 +152,7 @@ hal_kernel_exc_entry:
     movi a0, hal_exc_stack_top - FRAME_SIZE
     s32i a1, a0, F_A(1)
     mov a1, a0
-    s32i a2, a1, F_A(2)
-    s32i a3, a1, F_A(3)
-    s32i a4, a1, F_A(4)
-    s32i a5, a1, F_A(5)
-    s32i a6, a1, F_A(6)
-    s32i a7, a1, F_A(7)
-    s32i a8, a1, F_A(8)
-    s32i a9, a1, F_A(9)
-    s32i a10, a1, F_A(10)
-    s32i a11, a1, F_A(11)
-    s32i a12, a1, F_A(12)
-    s32i a13, a1, F_A(13)
-    s32i a14, a1, F_A(14)
-    s32i a15, a1, F_A(15)
-    rsr a2, excsave1
-    s32i a2, a1, F_A(0)
-    rsr a2, epc1
-    s32i a2, a1, F_EPC1
-    rsr a2, ps
-    s32i a2, a1, F_PS
-    rsr a2, sar
-    s32i a2, a1, F_SAR
-    rsr a2, exccause
-    s32i a2, a1, F_EXCCAUSE
+    save_frame
     mov a2, a1
     call0 hal_fatal_exception
 1:  j 1b

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: MIT
 /*
  * WiFi API stand-ins of the ESP8266_QEMU open HAL.
  *
  * Replaces the SDK's wifi_* calls that the port makes outside the network module (power
  * management at start-up, esp.sleep_type()). The emulated board has no radio: the WiFi
  * mode is always NULL_MODE and the modem sleep calls only record their argument.
- * network.WLAN itself is network_qemu.c, on the emulator's NIC.
+ * network.WLAN itself is the board's network_qemu.c, on the emulator's NIC.
  */
 
 #include "hal.h"

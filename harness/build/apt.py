@@ -201,24 +201,28 @@ class AptDownloader:
         self.cache = cache
         self.apt_dir = cache / "apt"
         self.downloads = cache / "downloads"
-        self._updated = False
+        self._suites: set[str] = set()  # suites whose lists are up to date in this run
 
     def _private(self, tool: str, *args: str, cwd: Path | None = None) -> str:
         return run_tool([tool, *apt_options(self.apt_dir), *args], cwd=cwd, what=tool)
 
     def update(self, suites: list[str]) -> None:
-        """Write the private deb-src list for ``suites``; refresh it when new or stale."""
-        if self._updated:
+        """Write the private deb-src list; refresh it when new or stale. Pins may come from
+        different suites (MicroPython 1.26 from sid, lwIP from trixie): the list holds every
+        suite asked for so far in this run."""
+        wanted = self._suites | set(suites)
+        if wanted == self._suites:
             return
+        ordered = sorted(wanted)
         mirror = mirror_uri()
-        changed = write_private_config(self.apt_dir, mirror, suites)
+        changed = write_private_config(self.apt_dir, mirror, ordered)
         lists = list((self.apt_dir / "lists").glob("*Sources*"))
         fresh = lists and time.time() - min(p.stat().st_mtime for p in lists) < self.LISTS_MAX_AGE
         if changed or not fresh:
-            title = f"apt-get update (private list: deb-src {mirror} {' '.join(suites)})"
+            title = f"apt-get update (private list: deb-src {mirror} {' '.join(ordered)})"
             with progress.step(title):
                 self._private("apt-get", "update", "-q")
-        self._updated = True
+        self._suites = wanted
 
     def source_versions(self, package: str) -> list[str]:
         """Versions of source ``package`` the private lists offer (call ``update`` first)."""

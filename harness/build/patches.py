@@ -4,6 +4,11 @@ The tree records which patches (name and sha256) it carries in `.esp8266-qemu-pa
 Applying the same series again does nothing; appending patches applies only the new ones. When
 an applied patch changed or was removed, `apply_series` reports `needs_fresh_tree` and the
 caller re-creates the pristine tree first (see sources.prepare_tree).
+
+A series line may end in version guards, comma-separated: `1.26/0013-x.patch >=1.26,<1.28`
+(`>=`, `>`, `<=`, `<`, `==`; `==1.26` means any 1.26.x). The patch is then applied only to a
+tree of those versions. A patch the tree already contains (it reverse-applies) is skipped with
+a notice.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import progress
 from harness.errors import PatchError
 
 STATE_FILE = ".esp8266-qemu-patches"
@@ -28,8 +34,9 @@ class Patch:
     sha256: str
 
 
-def read_series(patch_dir: Path) -> list[Patch]:
-    """Patches listed in `series`, in order (blank lines and # comments ignored)."""
+def read_series(patch_dir: Path, version: str | None = None) -> list[Patch]:
+    """Patches listed in `series`, in order (blank lines and # comments ignored), without those
+    whose version guards exclude `version` (the version of the tree they go to)."""
     series = patch_dir / "series"
     if not series.is_file():
         return []
@@ -38,16 +45,48 @@ def read_series(patch_dir: Path) -> list[Patch]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        name = line.split()[0]
+        name, *guards = line.split()
+        where = f"{series}:{lineno}"
+        if not _guards_admit(guards, version, where):
+            continue
         path = patch_dir / name
         if not path.is_file():
             raise PatchError(
-                f"{series}:{lineno} lists '{name}', but {path} does not exist; "
+                f"{where} lists '{name}', but {path} does not exist; "
                 "add the file or remove the line"
             )
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         patches.append(Patch(name, path, digest))
     return patches
+
+
+_GUARD_RE = re.compile(r"^(>=|<=|==|>|<)(\d+(?:\.\d+)*)$")
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def _guards_admit(guards: list[str], version: str | None, where: str) -> bool:
+    conditions = [c for g in guards for c in g.split(",") if c]
+    if not conditions:
+        return True
+    if version is None:
+        raise PatchError(f"{where} has version guards ({' '.join(guards)}), but the version of "
+                         "the tree is unknown; pass the version to apply this series")
+    have = _version_tuple(version)
+    for cond in conditions:
+        m = _GUARD_RE.match(cond)
+        if not m:
+            raise PatchError(f"{where}: bad version guard '{cond}'; write e.g. >=1.26 or "
+                             "<1.26,>=1.25 (operators >= > <= < ==)")
+        op, ref = m.group(1), _version_tuple(m.group(2))
+        mine = have[: len(ref)]  # ==1.26 is every 1.26.x, <1.26 every 1.25.x and before
+        ok = {">=": mine >= ref, ">": mine > ref, "<=": mine <= ref, "<": mine < ref,
+              "==": mine == ref}[op]
+        if not ok:
+            return False
+    return True
 
 
 def applied_state(tree: Path) -> list[dict[str, str]]:
@@ -72,12 +111,13 @@ def needs_fresh_tree(tree: Path, patches: list[Patch]) -> bool:
     return state != wanted[: len(state)]
 
 
-def apply_series(tree: Path, patch_dir: Path) -> list[str]:
-    """Apply the series of `patch_dir` to `tree`; returns the names newly applied.
+def apply_series(tree: Path, patch_dir: Path, version: str | None = None) -> list[str]:
+    """Apply the series of `patch_dir` (for a tree of `version`) to `tree`; returns the names
+    newly applied (or skipped because the tree already has them).
 
     The caller must have checked `needs_fresh_tree` first.
     """
-    patches = read_series(patch_dir)
+    patches = read_series(patch_dir, version)
     if needs_fresh_tree(tree, patches):
         raise PatchError(
             f"{tree} carries patches that are not in {patch_dir}/series any more; "
@@ -111,7 +151,10 @@ def _apply_one(tree: Path, patch: Patch) -> None:
         return
     reverse = _run_patch(tree, patch, "--dry-run", "--reverse")
     if reverse.returncode == 0:
-        # The tree already has this change (e.g. a local checkout that contains it upstream).
+        # The tree already has this change (e.g. a newer release that contains it upstream).
+        progress.notice(f"{patch.name}: {tree.name} already contains this change (the patch "
+                        "reverse-applies); skipped. Guard it in the series file if that holds "
+                        "for every tree of this version.")
         return
     raise PatchError(describe_failure(patch.path, tree, check.stdout + check.stderr))
 
@@ -120,9 +163,10 @@ _FILE_RE = re.compile(r"^(?:checking|patching) file '?([^'\n]+)'?$", re.M)
 _HUNK_RE = re.compile(r"^Hunk #(\d+) FAILED at (\d+)", re.M)
 
 
-def describe_failure(patch_path: Path, tree: Path, output: str) -> str:
-    """A message naming the patch, each failing file and hunk, and how to refresh the patch."""
-    failures: list[str] = []
+def _failed_hunks(output: str) -> list[tuple[str, str, str]]:
+    """(file, hunk number, line) of each failing hunk in `patch` output; ("file", "", "") for
+    a file that is missing."""
+    failures: list[tuple[str, str, str]] = []
     current = "?"
     for line in output.splitlines():
         m = _FILE_RE.match(line)
@@ -131,12 +175,62 @@ def describe_failure(patch_path: Path, tree: Path, output: str) -> str:
             continue
         h = _HUNK_RE.match(line)
         if h:
-            failures.append(f"{current}: hunk #{h.group(1)} (at line {h.group(2)})")
+            failures.append((current, h.group(1), h.group(2)))
         elif "can't find file to patch" in line or "No file to patch" in line:
-            failures.append(f"{current}: file not found in the tree")
-    where = "\n  ".join(failures) if failures else output.strip()[-800:]
+            failures.append((current, "", ""))
+    return failures
+
+
+def _hunks_already_there(patch_path: Path, tree: Path,
+                         failures: list[tuple[str, str, str]]) -> int:
+    """How many failing hunks the tree already holds: their result (context and added lines)
+    stands in the file as it is. `patch` cannot tell (a reverse run stops at the first hunk
+    that is not applied), so this compares the text."""
+    hunks: dict[tuple[str, str], list[str]] = {}
+    current, number, result = "", 0, None
+    for raw in patch_path.read_text(errors="replace").splitlines():
+        if raw.startswith("+++ "):
+            current = raw[4:].split("\t")[0].split("/", 1)[-1]
+            number = 0
+        elif raw.startswith("@@"):
+            number += 1
+            result = hunks.setdefault((current, str(number)), [])
+        elif result is not None and raw[:1] in (" ", "+"):
+            result.append(raw[1:])
+    found = 0
+    for file, number, _ in failures:
+        block = hunks.get((file, number))
+        path = tree / file
+        if not block or not path.is_file():
+            continue
+        text = path.read_text(errors="replace").splitlines()
+        n = len(block)
+        if any(text[i:i + n] == block for i in range(len(text) - n + 1)):
+            found += 1
+    return found
+
+
+def describe_failure(patch_path: Path, tree: Path, output: str) -> str:
+    """A message naming the patch, each failing file and hunk, whether the tree already holds
+    part of the change or has diverged, and how to refresh the patch."""
+    failures = _failed_hunks(output)
+    lines = [f"{f}: hunk #{n} (at line {at})" if n else f"{f}: file not found in the tree"
+             for f, n, at in failures]
+    where = "\n  ".join(lines) if lines else output.strip()[-800:]
+    verdict = ""
+    if failures:
+        present = _hunks_already_there(patch_path, tree, failures)
+        if present:
+            verdict = (
+                f"{present} of the {len(failures)} failing hunk(s) are already in the tree: it "
+                "may hold an equivalent change. If all of the change is there, guard this patch "
+                "off for this version in the series file (e.g. `<1.27`); otherwise refresh it.\n"
+            )
+        else:
+            verdict = ("None of the failing hunks is in the tree: the code they change has "
+                       "diverged from what the patch expects.\n")
     return (
-        f"patch {patch_path} does not apply to {tree}:\n  {where}\n"
+        f"patch {patch_path} does not apply to {tree}:\n  {where}\n{verdict}"
         "The pinned source changed under it, or the patch was edited. To refresh it:\n"
         f"  1. comment out {patch_path.name} and the patches after it in the series file and run "
         "`invoke sources --fresh`: the tree then holds the patches before it;\n"

@@ -32,6 +32,9 @@ class Pin:
     git_tag: str
     local_env: str
     overlay: str = ""
+    # Another version of the source named here (e.g. "micropython"): prepared only on request
+    # (its own name), never by default.
+    variant_of: str = ""
 
     @property
     def upstream_of_debian(self) -> str:
@@ -53,7 +56,8 @@ def upstream_version(debian_version: str) -> str:
     return v.split("+", 1)[0]
 
 
-_REQUIRED = [f.name for f in fields(Pin) if f.name not in ("name", "overlay")]
+_OPTIONAL = ("overlay", "variant_of")
+_REQUIRED = [f.name for f in fields(Pin) if f.name != "name" and f.name not in _OPTIONAL]
 
 
 def parse_pins(text: str, origin: str = "sources.toml") -> dict[str, Pin]:
@@ -69,7 +73,7 @@ def parse_pins(text: str, origin: str = "sources.toml") -> dict[str, Pin]:
         missing = [k for k in _REQUIRED if k not in entry]
         if missing:
             raise SourceError(f"{origin}: [{name}] lacks {', '.join(missing)}")
-        unknown = set(entry) - set(_REQUIRED) - {"overlay"}
+        unknown = set(entry) - set(_REQUIRED) - set(_OPTIONAL)
         if unknown:
             raise SourceError(f"{origin}: [{name}] has unknown keys {', '.join(sorted(unknown))}")
         values = {k: str(entry[k]) for k in entry}
@@ -86,6 +90,10 @@ def parse_pins(text: str, origin: str = "sources.toml") -> dict[str, Pin]:
                 f"version_line {values['version_line']}"
             )
         pins[name] = Pin(name=name, **{**values, "sha256": sha})
+    for pin in pins.values():
+        if pin.variant_of and pin.variant_of not in pins:
+            raise SourceError(f"{origin}: [{pin.name}] variant_of names '{pin.variant_of}', "
+                              f"which is not an entry; known: {', '.join(pins)}")
     return pins
 
 
@@ -95,6 +103,20 @@ def load_pins(path: Path = PIN_FILE) -> dict[str, Pin]:
     except OSError as exc:
         raise SourceError(f"cannot read the pin file {path}: {exc}") from None
     return parse_pins(text, origin=str(path))
+
+
+def select_version(name: str, version: str | None, pins: dict[str, Pin]) -> str:
+    """The entry for source `name` at `version` (a prefix of the upstream version, e.g. "1.26"):
+    `name` itself or one of its variants; `name` when no version is asked for."""
+    if not version:
+        return name
+    candidates = [p for p in pins.values() if name in (p.name, p.variant_of)]
+    for pin in candidates:
+        if pin.version == version or pin.version.startswith(version.rstrip(".") + "."):
+            return pin.name
+    have = ", ".join(sorted(p.version for p in candidates)) or "none"
+    raise SourceError(f"no pinned {name} {version} in sources.toml (pinned: {have}); use one of "
+                      "those, or point the pin's local_env variable at a tree of that version")
 
 
 def get_pin(name: str, path: Path = PIN_FILE) -> Pin:

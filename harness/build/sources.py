@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -283,15 +284,37 @@ def apply_overlay(overlay: Path, tree: Path) -> list[str]:
     return changed
 
 
+def tree_version(pin: Pin, tree: Path) -> str:
+    """The version a tree holds: MicroPython says it in py/mpconfig.h (a local or git tree may
+    be any version); other sources are taken to be the pinned version."""
+    mpconfig = tree / "py" / "mpconfig.h"
+    if mpconfig.is_file():
+        text = mpconfig.read_text(errors="replace")
+        parts = [re.search(rf"^#define MICROPY_VERSION_{n}\s+\(?(\d+)", text, re.M)
+                 for n in ("MAJOR", "MINOR", "MICRO")]
+        if all(parts):
+            return ".".join(m.group(1) for m in parts if m)
+    return pin.version
+
+
+def tree_dir_name(fetched: Fetched) -> str:
+    """build/src/<name>: the pin's tree name, or for a local/git MicroPython tree the version it
+    holds (so a 1.26 checkout is not built in micropython-1.25.0)."""
+    pin = fetched.pin
+    if fetched.tree is not None and (fetched.tree / "py" / "mpconfig.h").is_file():
+        return f"{(pin.variant_of or pin.name)}-{tree_version(pin, fetched.tree)}"
+    return pin.tree
+
+
 def prepare_tree(fetched: Fetched, build_src: Path | None = None, fresh: bool = False,
                  repo: Path = REPO_ROOT) -> Path:
     """Pristine tree + overlay + patch series, doing only what changed since the last call."""
     pin = fetched.pin
-    dest = (build_src or src_dir()) / pin.tree
-    series = patches.read_series(pin.patch_dir(repo))
+    dest = (build_src or src_dir()) / tree_dir_name(fetched)
     stamp = dest / STAMP
     same_source = stamp.is_file() and stamp.read_text().strip() == _identity(fetched)
-    if fresh or not same_source or patches.needs_fresh_tree(dest, series):
+    if (fresh or not same_source or patches.needs_fresh_tree(
+            dest, patches.read_series(pin.patch_dir(repo), tree_version(pin, dest)))):
         unpack(fetched, dest)
     elif fetched.origin == "local":
         _sync_tree(fetched.tree, dest)  # pick up the developer's edits  # type: ignore[arg-type]
@@ -300,7 +323,7 @@ def prepare_tree(fetched: Fetched, build_src: Path | None = None, fresh: bool = 
         changed = apply_overlay(overlay, dest)
         if changed:
             progress.say(f"    overlay {overlay.name}/: {len(changed)} file(s) updated")
-    applied = patches.apply_series(dest, pin.patch_dir(repo))
+    applied = patches.apply_series(dest, pin.patch_dir(repo), tree_version(pin, dest))
     if applied:
         progress.say(f"    {pin.name}: applied {', '.join(applied)}")
     return dest
@@ -310,7 +333,7 @@ def prepare(names: list[str] | None = None, origin: str | None = None, fresh: bo
             cache: Path | None = None, build_src: Path | None = None) -> dict[str, Path]:
     """Fetch and prepare the named sources (all by default); returns name -> tree."""
     pins = load_pins()
-    names = names or list(pins)
+    names = names or [name for name, pin in pins.items() if not pin.variant_of]
     unknown = [n for n in names if n not in pins]
     if unknown:
         raise SourceError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(pins)}")

@@ -14,10 +14,13 @@ The harness plugin (``harness/plugins/board.py``) provides ``board``, ``fresh_bo
   Timing checks are measured in guest time (the board's ticks, CCOUNT, the pad meter), which
   never runs early; their upper bounds allow what the host took and nothing more. No check
   is retried: a one-in-three regression must fail one run in three.
+* ``mpy_version``: the MicroPython version the firmware was built from, e.g. ``(1, 26, 1)``;
+  ``mpy_name``: as the banner names it, ``"MicroPython v1.26.1"``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,3 +102,24 @@ def friendly(board: Board) -> Iterator[FriendlyRepl]:
         yield repl
     finally:
         repl.leave()
+
+
+@pytest.fixture(scope="session")
+def mpy_version(firmware: FirmwareArtifacts) -> tuple[int, int, int]:
+    """The MicroPython version the firmware was built from, as its build recorded it from the
+    source tree (``obj/genhdr/mpversion.h``): the board must report this one."""
+    header = firmware.directory / "obj" / "genhdr" / "mpversion.h"
+    try:
+        text = header.read_text()
+    except OSError:
+        pytest.fail(f"{header} is missing: the version checks need the firmware's build "
+                    "directory (pass --firmware DIR of an `invoke build` output)")
+    m = re.search(r'MICROPY_GIT_TAG "v(\d+)\.(\d+)\.(\d+)', text)
+    if m is None:
+        pytest.fail(f"{header} names no vX.Y.Z MICROPY_GIT_TAG")
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+@pytest.fixture(scope="session")
+def mpy_name(mpy_version: tuple[int, int, int]) -> str:
+    return "MicroPython v" + ".".join(map(str, mpy_version))

@@ -62,7 +62,9 @@ def test_two_boards_tcp_and_udp(net_boards: Boards, net: NetworkService) -> None
         "    while len(got) < i + 512:\n"
         "        got += s.recv(1024)\n"
         "s.close()\n"
-        "print(len(got), bytes(got) == data, "
+        # got == data compares without a third 8 KiB copy: after the socket loop the 38 KiB GC
+        # heap may hold no contiguous 8 KiB (MicroPython 1.26.1: MemoryError in bytes(got))
+        "print(len(got), got == data, "
         "_hexdigest(hashlib.sha256(data)))\n", timeout=40).split()
     served = server.result(40).split()
     assert out[:2] == ["8192", "True"]

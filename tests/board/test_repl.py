@@ -9,28 +9,31 @@ import pytest
 from harness.board import Board
 from harness.errors import BoardException
 
-BANNER = re.compile(r"MicroPython v1\.25\.0 on \d{4}-\d\d-\d\d; (.+) with ESP8266\n"
-                    r"Type \"help\(\)\" for more information\.\n>>> ")
+
+def banner(version: tuple[int, int, int]) -> re.Pattern[str]:
+    return re.compile(r"MicroPython v" + re.escape(".".join(map(str, version)))
+                      + r" on \d{4}-\d\d-\d\d; (.+) with ESP8266\n"
+                      r"Type \"help\(\)\" for more information\.\n>>> ")
 
 
 @pytest.mark.qemu_only  # the log of a real board starts when the harness connects
-def test_boot_prints_banner_naming_the_board_then_prompt(board: Board) -> None:
+def test_boot_prints_banner_naming_the_board_then_prompt(board: Board, mpy_version) -> None:
     boot = board.log.text.replace("\r", "")
-    match = BANNER.search(boot)
-    assert match, f"no v1.25.0 banner and '>>> ' prompt in the boot output:\n{boot[-800:]}"
+    match = banner(mpy_version).search(boot)
+    assert match, f"no {mpy_version} banner and '>>> ' prompt in the boot output:\n{boot[-800:]}"
     machine = board.eval("__import__('sys').implementation._machine")
     assert machine == f"{match.group(1)} with ESP8266"
 
 
-def test_sys_platform_is_esp8266(board: Board) -> None:
+def test_sys_platform_is_esp8266(board: Board, mpy_version) -> None:
     assert board.eval("__import__('sys').platform") == "esp8266"
-    assert board.eval("__import__('sys').implementation.version[:2]") == (1, 25)
+    assert board.eval("__import__('sys').implementation.version[:3]") == mpy_version
     assert board.eval("__import__('os').uname().sysname") == "esp8266"
 
 
-def test_friendly_repl_evaluates_and_echoes(board: Board, friendly) -> None:
-    banner = friendly.enter()  # Ctrl-B prints the banner again
-    assert BANNER.search(banner), banner
+def test_friendly_repl_evaluates_and_echoes(board: Board, friendly, mpy_version) -> None:
+    printed = friendly.enter()  # Ctrl-B prints the banner again
+    assert banner(mpy_version).search(printed), printed
     out = friendly.line("6 * 7")
     assert out.splitlines() == ["6 * 7", "42", ">>> "]
     friendly.line("x = [i * i for i in range(5)]")
@@ -104,13 +107,13 @@ def test_soft_reset_restarts_the_interpreter(board: Board) -> None:
     assert board.eval("__import__('sys').platform") == "esp8266"
 
 
-def test_ctrl_d_in_friendly_repl_soft_reboots(board: Board, friendly) -> None:
+def test_ctrl_d_in_friendly_repl_soft_reboots(board: Board, friendly, mpy_version) -> None:
     friendly.enter()
     friendly.line("gone = 1")
     friendly.write(b"\x04")
     out = friendly.read_until(b">>> ", timeout=10)
     assert "MPY: soft reboot" in out
-    assert BANNER.search(out[out.index("MicroPython"):])
+    assert banner(mpy_version).search(out[out.index("MicroPython"):])
     friendly.leave()
     assert board.eval("'gone' in globals()") is False
 

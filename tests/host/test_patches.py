@@ -70,30 +70,46 @@ def test_edited_patch_asks_for_a_fresh_tree(tree: Path, tmp_path: Path):
         patches.apply_series(tree, d)
 
 
-def test_already_present_change_is_skipped(tree: Path, tmp_path: Path):
+def test_already_present_change_is_skipped_with_a_notice(tree: Path, tmp_path: Path, capsys):
     changed = ORIGINAL.replace("line 3\n", "line three\n")
     (tree / "src/file.txt").write_text(changed)  # e.g. a checkout that has it upstream
     d = _series(tmp_path, ("0001-three.patch", _diff("src/file.txt", ORIGINAL, changed)))
     assert patches.apply_series(tree, d) == ["0001-three.patch"]
     assert (tree / "src/file.txt").read_text() == changed
+    out = capsys.readouterr()
+    assert "0001-three.patch: tree already contains this change" in out.out + out.err
 
 
-def test_failing_hunk_names_patch_file_and_hunk(tree: Path, tmp_path: Path):
-    good = ORIGINAL.replace("line 2\n", "line two\n")
-    wanted = good.replace("line 18\n", "line eighteen\n")
+def test_version_guards_select_patches_per_version(tree: Path, tmp_path: Path):
+    old = ORIGINAL.replace("line 3\n", "line three (old)\n")
+    new = ORIGINAL.replace("line 3\n", "line three (new)\n")
+    d = _series(tmp_path, ("0001-old.patch", _diff("src/file.txt", ORIGINAL, old)))
+    (d / "1.26").mkdir()
+    (d / "1.26/0001-new.patch").write_text(_diff("src/file.txt", ORIGINAL, new))
+    (d / "series").write_text("0001-old.patch <1.26  # rewritten for 1.26\n"
+                              "1.26/0001-new.patch >=1.26,<1.28\n")
+    assert [p.name for p in patches.read_series(d, "1.25.0")] == ["0001-old.patch"]
+    assert [p.name for p in patches.read_series(d, "1.26.1")] == ["1.26/0001-new.patch"]
+    assert [p.name for p in patches.read_series(d, "1.27")] == ["1.26/0001-new.patch"]
+    assert patches.read_series(d, "1.28.0") == []
+    assert patches.apply_series(tree, d, "1.26.1") == ["1.26/0001-new.patch"]
+    assert (tree / "src/file.txt").read_text() == new
+    with pytest.raises(PatchError, match="version of the tree is unknown"):
+        patches.read_series(d)
+    (d / "series").write_text("0001-old.patch ~1.26\n")
+    with pytest.raises(PatchError, match="series:1: bad version guard '~1.26'"):
+        patches.read_series(d, "1.26.1")
+
+
+def test_failure_says_when_part_of_the_change_is_already_there(tree: Path, tmp_path: Path):
+    wanted = ORIGINAL.replace("line 2\n", "line two\n").replace("line 18\n", "line eighteen\n")
     d = _series(tmp_path, ("0001-two-and-eighteen.patch", _diff("src/file.txt", ORIGINAL, wanted)))
-    # The pinned source moved under the patch: the second hunk's context is gone.
-    (tree / "src/file.txt").write_text(
-        ORIGINAL.replace("line 17\n", "changed 17\n").replace("line 19\n", "changed 19\n")
-    )
+    # Upstream made the second change itself and rewrote the start of the file.
+    upstream = "".join(f"new {i}\n" for i in range(1, 6)) + ORIGINAL.split("line 5\n", 1)[1]
+    (tree / "src/file.txt").write_text(upstream.replace("line 18\n", "line eighteen\n"))
     with pytest.raises(PatchError) as err:
         patches.apply_series(tree, d)
-    message = str(err.value)
-    assert "0001-two-and-eighteen.patch does not apply" in message
-    assert "src/file.txt: hunk #" in message
-    assert "diff -ruN a/ b/" in message and "invoke sources --fresh" in message
-    assert patches.applied_state(tree) == []  # nothing recorded as applied
-
+    assert "1 of the 2 failing hunk(s) are already in the tree" in str(err.value)
 
 def test_missing_file_in_series_is_reported(tree: Path, tmp_path: Path):
     d = tmp_path / "patches"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.build.pins import load_pins, parse_pins, upstream_version
+from harness.build.pins import load_pins, parse_pins, select_version, upstream_version
 from harness.errors import SourceError
 
 GOOD = """
@@ -32,10 +32,27 @@ def test_parses_a_complete_entry():
 
 def test_the_repository_pin_file_holds_the_three_sources():
     pins = load_pins()
-    assert set(pins) == {"micropython", "lwip", "qemu"}
+    assert {n for n, p in pins.items() if not p.variant_of} == {"micropython", "lwip", "qemu"}
     assert pins["qemu"].upstream_of_debian == "10.0.13"
     assert pins["micropython"].upstream_of_debian == "1.25.0"
     assert pins["lwip"].unpack == "dpkg-source"
+
+
+def test_micropython_versions_are_pinned_side_by_side():
+    pins = load_pins()
+    newer = pins[select_version("micropython", "1.26", pins)]
+    assert newer.variant_of == "micropython"
+    assert (newer.upstream_of_debian, newer.debian_suite) == ("1.26.1", "sid")
+    assert newer.tree == "micropython-1.26.1"
+    assert select_version("micropython", None, pins) == "micropython"
+    assert select_version("micropython", "1.25.0", pins) == "micropython"
+    with pytest.raises(SourceError, match=r"micropython 1\.9 .*pinned: 1\.25\.0, 1\.26\.1"):
+        select_version("micropython", "1.9", pins)
+
+
+def test_variant_of_an_unknown_source_is_refused():
+    with pytest.raises(SourceError, match="variant_of names 'nothing'"):
+        parse_pins(GOOD + 'variant_of = "nothing"\n')
 
 
 @pytest.mark.parametrize(

@@ -165,6 +165,29 @@ def test_local_origin_copies_the_tree_and_follows_edits(tmp_path: Path, monkeypa
     assert (local / "main.c").read_text() == "v2\n"  # the developer's tree is never patched
 
 
+def test_local_micropython_tree_is_named_and_patched_by_the_version_it_holds(
+        tmp_path: Path, monkeypatch):
+    local = tmp_path / "checkout"
+    (local / "py").mkdir(parents=True)
+    (local / "py/mpconfig.h").write_text(
+        "#define MICROPY_VERSION_MAJOR 1\n#define MICROPY_VERSION_MINOR 26\n"
+        "#define MICROPY_VERSION_MICRO 1\n")
+    (local / "main.c").write_text("old\n")
+    patch_dir = tmp_path / "demo-patches"
+    patch_dir.mkdir()
+    (patch_dir / "new.patch").write_text(
+        "--- a/main.c\n+++ b/main.c\n@@ -1 +1 @@\n-old\n+new\n")
+    (patch_dir / "other.patch").write_text(
+        "--- a/main.c\n+++ b/main.c\n@@ -1 +1 @@\n-old\n+other\n")
+    (patch_dir / "series").write_text("other.patch <1.26\nnew.patch >=1.26\n")
+    monkeypatch.setenv("DEMO_DIR", str(local))
+    pin = parse_pins(_pin_text("ab" * 32))["demo"]
+    tree = sources.prepare_tree(sources.fetch(pin, cache=tmp_path / "cache"), tmp_path / "src",
+                                repo=tmp_path)
+    assert tree.name == "demo-1.26.1"  # not the pin's demo-1.2.3
+    assert (tree / "main.c").read_text() == "new\n"
+
+
 def test_overlay_copies_changed_files_and_removes_dropped_ones(tmp_path: Path):
     overlay, tree = tmp_path / "overlay", tmp_path / "tree"
     (overlay / "hw/xtensa").mkdir(parents=True)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lwIP 2.2.1 configuration of the ESP8266_QEMU board (NO_SYS, IPv4 only).
 //
 // Replaces the lwIP configuration baked into the SDK's liblwip_open. Memory is the scarce
@@ -30,6 +31,11 @@
 #define LWIP_NETIF_API                  0
 #define LWIP_TIMERS                     1
 #define LWIP_SINGLE_NETIF               1
+// MicroPython >= 1.26 (extmod/network_lwip.c: sys_untimeout_all_with_arg) walks lwIP's timeout
+// list through sys_timeouts_get_next_timeout(), which lwIP declares only in test mode. In
+// lwIP 2.2.1 test mode adds nothing else that we build (that accessor, and lwip_cyclic_timer
+// no longer static); upstream's own lwipopts_common.h sets it for the same reason.
+#define LWIP_TESTMODE                   1
 
 // ---- memory: everything from the HAL heap ---------------------------------------------------
 #define MEM_ALIGNMENT                   4

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ESP8266_QEMU: the esp8266 port on our open HAL, for the emulated board (and real ones).
 
 #define MICROPY_HW_BOARD_NAME "ESP8266 QEMU (open HAL)"
@@ -19,7 +20,7 @@
 #define MICROPY_PY_MACHINE_PIN_BASE     (1)
 
 // Network (mpconfigboard.mk: MICROPY_PY_NETWORK_QEMU): lwIP 2.2.1 on the emulator's NIC,
-// socket (modlwip) + select, network.WLAN (hal/network_qemu.c). Off: none of it.
+// socket (modlwip) + select, network.WLAN (network_qemu.c). Off: none of it.
 #ifndef MICROPY_PY_NETWORK_QEMU
 #define MICROPY_PY_NETWORK_QEMU         (0)
 #endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // assert() for the ESP8266_QEMU board. Shadows picolibc's <assert.h>, whose __assert
 // prototype conflicts with the one the port's main.c defines; reports through the port's
 // __assert_func (esp_mphal.c).

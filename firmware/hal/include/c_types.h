@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Basic types and attributes of Espressif's SDK (c_types.h), for the ESP8266_QEMU open HAL.
 #ifndef HAL_C_TYPES_H
 #define HAL_C_TYPES_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Register map of the ESP8266 as named by Espressif's SDK (eagle_soc.h, gpio_register.h,
 // pin_mux_register.h): addresses and bit fields only. ESP8266_QEMU open HAL.
 #ifndef HAL_EAGLE_SOC_H

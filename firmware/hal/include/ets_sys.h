@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ets_* services of the ESP8266 mask ROM (ets_sys.h in Espressif's SDK): interrupts,
 // timers, console. Implemented by the ESP8266_QEMU open HAL (firmware/hal).
 #ifndef HAL_ETS_SYS_H
@@ -70,7 +71,7 @@ void ets_putc(char c);
 void ets_install_putc1(void (*p)(char c));
 void uart_div_modify(uint8_t uart_no, uint32_t div);
 
-// Watchdog (system.c)
+// Watchdog (watchdog.c)
 void ets_wdt_enable(void);
 void ets_wdt_disable(void);
 

@@ -1,4 +1,5 @@
-// GPIO helpers of the ESP8266 ROM/SDK (gpio.h). ESP8266_QEMU open HAL (system.c).
+// SPDX-License-Identifier: MIT
+// GPIO helpers of the ESP8266 ROM/SDK (gpio.h). ESP8266_QEMU open HAL (gpio.c).
 #ifndef HAL_GPIO_H
 #define HAL_GPIO_H
 

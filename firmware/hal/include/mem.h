@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Heap API of Espressif's SDK (mem.h): a small allocator over the DRAM left after .bss
 // (heap.c). ESP8266_QEMU open HAL.
 #ifndef HAL_MEM_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OS task/timer types of Espressif's SDK (os_type.h). ESP8266_QEMU open HAL.
 #ifndef HAL_OS_TYPE_H
 #define HAL_OS_TYPE_H

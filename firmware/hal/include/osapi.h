@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // os_* wrappers of Espressif's SDK (osapi.h), mapped onto the HAL's ets_* services.
 #ifndef HAL_OSAPI_H
 #define HAL_OSAPI_H

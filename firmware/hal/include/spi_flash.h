@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SPI flash API of Espressif's SDK (spi_flash.h) on the SPI0 controller (flash.c).
 #ifndef HAL_SPI_FLASH_H
 #define HAL_SPI_FLASH_H

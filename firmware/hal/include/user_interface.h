@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: MIT
 // system_* and wifi_* API of Espressif's SDK (user_interface.h), provided by the
-// ESP8266_QEMU open HAL (system.c, wifi_stub.c). WiFi is not emulated: the wifi_* calls
-// report "no WiFi"; network.WLAN is mapped onto the emulator's NIC (network_qemu.c).
+// ESP8266_QEMU open HAL (one file per service: reset.c, rtc.c, watchdog.c, system.c, ...;
+// wifi_stub.c). WiFi is not emulated: the wifi_* calls report "no WiFi"; network.WLAN is
+// mapped onto the emulator's NIC (the board's network_qemu.c).
 #ifndef HAL_USER_INTERFACE_H
 #define HAL_USER_INTERFACE_H
 
@@ -64,7 +66,7 @@ uint16_t system_adc_read(void);
 uint16_t system_get_vdd33(void);
 void system_set_os_print(uint8_t onoff);
 
-// WiFi (no radio: network.WLAN is mapped onto the emulator's NIC, hal/network_qemu.c)
+// WiFi (no radio: network.WLAN is mapped onto the emulator's NIC, board's network_qemu.c)
 #define NULL_MODE 0x00
 #define STATION_MODE 0x01
 #define SOFTAP_MODE 0x02

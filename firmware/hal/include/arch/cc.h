@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lwIP's compiler/platform header (arch/cc.h) for the ESP8266_QEMU open HAL.
 //
 // Replaces the platform part of the SDK's lwIP port (esp-open-lwip's arch/cc.h): byte order,

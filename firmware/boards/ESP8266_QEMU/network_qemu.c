@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: MIT
 /*
- * network.WLAN of the ESP8266_QEMU open HAL, on the emulator's NIC.
+ * network.WLAN of the ESP8266_QEMU board, on the emulator's NIC.
  *
  * Replaces the port's network_wlan.c, which drives the SDK's WiFi station/AP API
- * (wifi_station_*, wifi_softap_*). The emulated board has a wired NIC (netif_openeth.c)
- * instead of a radio, and the station interface is mapped onto it so that programs written
- * for a real board run unchanged:
+ * (wifi_station_*, wifi_softap_*). The emulated board has a wired NIC (the HAL's
+ * netif_openeth.c) instead of a radio, and the station interface is mapped onto it so
+ * that programs written for a real board run unchanged:
  *
  * - active(True) brings up the NIC (OSError ENODEV when QEMU has no NIC for the board);
  * - connect(ssid, key) "associates" at once (any ssid/key) and runs DHCP, or applies the
@@ -15,9 +16,17 @@
  * - AP_IF: the object exists (so `WLAN(AP_IF).active(False)` in boot scripts works) and
  *   reports inactive; anything that would start an access point raises OSError(EPERM) with
  *   "AP_IF is not supported on the emulated board".
+ *
+ * A MicroPython module (objects, qstrs, exceptions), so it belongs to the board, not to the
+ * HAL, which knows nothing of MicroPython. The port compiles every .c file of the board
+ * directory; without the network (MICROPY_PY_NETWORK_QEMU=0) this one is empty.
  */
 
 #include <string.h>
+
+#include "py/mpconfig.h"
+
+#if MICROPY_PY_NETWORK_QEMU
 
 #include "py/runtime.h"
 #include "py/mphal.h"
@@ -30,8 +39,6 @@
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "netif_openeth.h"
-
-#if MICROPY_PY_NETWORK_QEMU
 
 typedef struct _wlan_if_obj_t {
     mp_obj_base_t base;
@@ -118,7 +125,7 @@ static mp_obj_t wlan_active(size_t n_args, const mp_obj_t *args) {
         return mp_obj_new_bool(sta.active);
     }
     if (mp_obj_is_true(args[1])) {
-        int err = netif_openeth_start();
+        int err = netif_openeth_start(mod_network_hostname_data);
         if (err != 0) {
             mp_raise_OSError(err);
         }
@@ -214,7 +221,7 @@ static mp_obj_t wlan_ifconfig(size_t n_args, const mp_obj_t *args) {
     struct netif *n = netif_openeth_netif();
     if (n == NULL) {
         // Not started yet: bring up the NIC's netif (down) so the addresses can be kept.
-        int err = netif_openeth_start();
+        int err = netif_openeth_start(mod_network_hostname_data);
         if (err != 0) {
             mp_raise_OSError(err);
         }
