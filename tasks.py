@@ -49,15 +49,19 @@ def setup(c: Context, no_install: bool = False) -> None:
         "origin": "debian (default), git (upstream tag) or local ($ESP8266_QEMU_<NAME>_DIR)",
         "fresh": "re-create the trees from the pristine sources",
         "cache": f"download cache (default ${paths.CACHE_ENV} or ~/.cache/esp8266-qemu)",
+        "micropython": "which pinned MicroPython, e.g. 1.26 (default: sources.toml's "
+                       "[micropython])",
     },
 )
 @friendly
 def sources(c: Context, name: list[str] | None = None, origin: str | None = None,
-            fresh: bool = False, cache: str | None = None) -> None:
+            fresh: bool = False, cache: str | None = None,
+            micropython: str | None = None) -> None:
     """build: fetch, verify, unpack and patch the pinned sources into build/src/."""
     from harness.build.orchestrate import prepare_sources
 
-    prepare_sources(name, origin=origin, fresh=fresh, cache=paths.cache_dir(cache))
+    prepare_sources(name, origin=origin, fresh=fresh, cache=paths.cache_dir(cache),
+                    micropython=micropython)
 
 
 @task(
@@ -85,15 +89,19 @@ def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = Fal
         "origin": "where MicroPython comes from (see `invoke sources`)",
         "sdk": "stock boards only: esp-open-sdk directory ($ESP8266_SDK_DIR)",
         "checkout": "stock boards only: full MicroPython checkout ($ESP8266_MICROPYTHON_CHECKOUT)",
+        "micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's "
+                       "[micropython]); output in build/firmware-<version>/",
     }
 )
 @friendly
 def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | None = None,
-          sdk: str | None = None, checkout: str | None = None) -> None:
+          sdk: str | None = None, checkout: str | None = None,
+          micropython: str | None = None) -> None:
     """build: build the MicroPython firmware (elf, bin, flash image, size report)."""
     from harness.build.orchestrate import build_board
 
-    build_board(board, jobs=jobs, origin=origin, sdk=sdk, checkout=checkout)
+    build_board(board, jobs=jobs, origin=origin, sdk=sdk, checkout=checkout,
+                micropython=micropython)
 
 
 @task(
@@ -102,16 +110,18 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
         "k": "only tests matching this pytest -k expression",
         "pytest_args": "extra arguments for pytest, as one string",
         "jobs": "parallel pytest workers (pytest-xdist), each with its own QEMU (default 1)",
+        "micropython": "only this pinned MicroPython version, e.g. 1.26 (default: the default "
+                       "version, then the board suite on every other pinned one)",
     },
     iterable=["suite"],
 )
 @friendly
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
-         jobs: int = 1) -> None:
+         jobs: int = 1, micropython: str | None = None) -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     from harness.cli.test_runner import run_suites
 
-    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs)
+    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, micropython=micropython)
 
 
 _TARGET_HELP = {
@@ -219,13 +229,20 @@ def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str
 
 @task(help={"runs": "samples per benchmark (default 10)",
             "no_build": "skip the cached-rebuild benchmark",
-            "net": "also the network benchmarks in this mode: tap or user", **_TARGET_HELP})
+            "net": "also the network benchmarks in this mode: tap or user",
+            "micropython": "firmware of this pinned MicroPython version, e.g. 1.26",
+            **_TARGET_HELP})
 @friendly
 def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = None,
           target: str = "qemu", port: str | None = None, firmware: str | None = None,
-          qemu_binary: str | None = None) -> None:
+          qemu_binary: str | None = None, micropython: str | None = None) -> None:
     """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
     from harness.cli import bench as benchmarks
+
+    if micropython and not firmware:
+        from harness.build.versions import firmware_dir_for
+
+        firmware = str(firmware_dir_for(micropython))
 
     benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
                    include_build=not no_build, net=net)

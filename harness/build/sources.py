@@ -329,11 +329,16 @@ def prepare_tree(fetched: Fetched, build_src: Path | None = None, fresh: bool = 
     return dest
 
 
+def default_names() -> list[str]:
+    """The sources prepared when none are named: every pin but the other versions."""
+    return [name for name, pin in load_pins().items() if not pin.variant_of]
+
+
 def prepare(names: list[str] | None = None, origin: str | None = None, fresh: bool = False,
             cache: Path | None = None, build_src: Path | None = None) -> dict[str, Path]:
     """Fetch and prepare the named sources (all by default); returns name -> tree."""
     pins = load_pins()
-    names = names or [name for name, pin in pins.items() if not pin.variant_of]
+    names = names or default_names()
     unknown = [n for n in names if n not in pins]
     if unknown:
         raise SourceError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(pins)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from harness import paths
 from harness.errors import SetupError, TestsFailed
@@ -42,21 +43,47 @@ def suite_dirs(suites: Sequence[str] | None) -> list[str]:
 
 
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
-               jobs: int = 1) -> None:
-    """``invoke test``: the suites, then the network tests in user mode (see the module doc)."""
+               jobs: int = 1, micropython: str | None = None) -> None:
+    """``invoke test``: the suites, then the network tests in user mode, then the board suite on
+    every other pinned MicroPython version (see the module doc). ``micropython``: run the
+    chosen suites on that version's firmware only (built first)."""
     dirs = suite_dirs(suites)
     parallel = ["-n", str(jobs)] if jobs > 1 else []
     extra = pytest_args.split()
+    if micropython:
+        extra += ["--firmware", str(_built_firmware(micropython))]
     code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *extra], "junit.xml")
     if code != 0:
         raise TestsFailed(f"tests failed (pytest exit {code}); JUnit XML: "
                           "build/reports/junit.xml", code)
-    if "tests/board" in dirs and not k and "--net" not in pytest_args:
+    whole_board = "tests/board" in dirs and not k
+    if whole_board and "--net" not in pytest_args:
         code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
                           "junit-net-user.xml")
         if code not in (0, NO_TESTS_COLLECTED):
             raise TestsFailed(f"network tests in user mode failed (pytest exit {code}); JUnit "
                               "XML: build/reports/junit-net-user.xml", code)
+    if whole_board and not micropython and "--firmware" not in pytest_args:
+        from harness.build.versions import pinned_versions
+
+        for version in pinned_versions()[1:]:
+            junit = f"junit-micropython-{version}.xml"
+            firmware = _built_firmware(version)
+            code = run_pytest(["tests/board", *parallel, *extra, "--firmware", str(firmware)],
+                              junit)
+            if code != 0:
+                raise TestsFailed(f"board tests on MicroPython {version} failed (pytest exit "
+                                  f"{code}); JUnit XML: build/reports/{junit}", code)
+
+
+def _built_firmware(micropython: str) -> Path:
+    """The firmware directory of that MicroPython version, built (incrementally) first."""
+    from harness.build.orchestrate import build_board
+
+    print(f"==> firmware on MicroPython {micropython}", flush=True)
+    out = build_board(micropython=micropython)
+    assert out is not None
+    return out
 
 
 def run_on_qemu(k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:
