@@ -77,9 +77,11 @@ def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = Fal
          cache: str | None = None) -> None:
     """build: build qemu-system-xtensa with our esp8266 machine into build/qemu/."""
     from harness import qemu_build
+    from harness.build import rom
 
     qemu_build.build_qemu(jobs=jobs or None, origin=origin, fresh=fresh,
                           cache=paths.cache_dir(cache))
+    rom.build_rom()  # the machine's -bios: our open ROM entry points (esptool's stub)
 
 
 @task(
@@ -106,14 +108,17 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
 
     from harness import firmware_build, progress
     from harness import sources as src
+    from harness.build import rom
 
     start = time.monotonic()
     names = ["micropython", "lwip"] if firmware_build.network_enabled() else ["micropython"]
     trees = src.prepare(names, origin=origin)
     art = firmware_build.build_firmware(trees["micropython"], jobs=jobs,
                                         lwip_tree=trees.get("lwip"))
+    rom_image = rom.build_rom()  # for the emulator's -bios
     progress.summary("invoke build", {"elf": art.elf, "image": art.bin, "flash image":
-                                      art.flash_img, "map": art.map}, time.monotonic() - start)
+                                      art.flash_img, "map": art.map, "rom": rom_image},
+                     time.monotonic() - start)
 
 
 def _pytest(args: list[str], junit_name: str) -> int:
