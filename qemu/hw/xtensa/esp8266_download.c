@@ -133,7 +133,12 @@ static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
     esp8266_download_stop(s);
     env->pc = entry;
     env->regs[1] = ESP8266_BOOT_STACK_TOP;
-    env->sregs[PS] = PS_UM | 0xf;
+    /*
+     * The ROM calls the loaded code with interrupts unmasked (INTLEVEL 0):
+     * esptool's stub never lowers INTLEVEL, it only attaches and unmasks its
+     * UART interrupt through the ROM (-bios).  INTENABLE is 0 after reset.
+     */
+    env->sregs[PS] = PS_UM;
     /* the halt request of entering download mode is still pending */
     cpu_reset_interrupt(CPU(s->cpu), CPU_INTERRUPT_HALT);
     xtensa_runstall(env, false);
