@@ -138,9 +138,10 @@ void rom_stub_returned(void)
     rom_halt();
 }
 
+/* A system reset through the RTC block; the boot straps then apply again. */
 void software_reset(void)
 {
-    rom_puts("\r\nrom: software_reset is not implemented by this ROM; halted\r\n");
+    RTC_CTRL0 |= RTC_CTRL0_SW_RESET;
     rom_halt();
 }
 

@@ -21,6 +21,10 @@
 #define UART_FIFO_SIZE          128
 #define UART_CLKDIV_MASK        0xfffffu
 
+/* RTC block: software system reset */
+#define RTC_CTRL0               REG(0x60000700)
+#define RTC_CTRL0_SW_RESET      (1u << 31)
+
 /* SPI0: the controller of the SPI flash */
 #define SPI0_CMD                REG(0x60000200)
 #define SPI0_ADDR               REG(0x60000204)

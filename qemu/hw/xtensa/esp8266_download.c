@@ -53,6 +53,13 @@
 #define BLOCK_HEADER_SIZE   16
 /* esptool derives the crystal from CLKDIV at its baud rate: 52 MHz APB */
 #define DOWNLOAD_CLKDIV     (52000000 / 115200)
+/*
+ * UART0 CONF1 as the ROM's UART driver leaves it for loaded code: RX FIFO
+ * full threshold 1 (an interrupt per received byte), RX timeout off.  The
+ * legacy flasher stub relies on it; the current one sets its own.
+ */
+#define UART_CONF1_OFFSET   0x24
+#define DOWNLOAD_UART_CONF1 0x01
 
 struct Esp8266DownloadState {
     Esp8266SocState *soc;
@@ -129,8 +136,14 @@ static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
 {
     Esp8266SocState *s = d->soc;
     CPUXtensaState *env = &s->cpu->env;
+    uint8_t conf1[4];
 
     esp8266_download_stop(s);
+    /* through the bus, as the ROM's code would write it */
+    stl_le_p(conf1, DOWNLOAD_UART_CONF1);
+    address_space_write(&address_space_memory,
+                        ESP8266_UART0_BASE + UART_CONF1_OFFSET,
+                        MEMTXATTRS_UNSPECIFIED, conf1, sizeof(conf1));
     env->pc = entry;
     env->regs[1] = ESP8266_BOOT_STACK_TOP;
     /*
