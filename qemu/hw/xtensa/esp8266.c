@@ -60,6 +60,7 @@ static void esp8266_load_rom(Esp8266SocState *s, const char *name,
     }
     memcpy(rom, data, len);
     stl_le_p(rom + ESP8266_ROM_MAGIC_OFFSET, ESP8266_ROM_MAGIC_VALUE);
+    s->rom_loaded = true;
 }
 
 static void esp8266_machine_init(MachineState *machine)

@@ -16,6 +16,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "cpu.h"
 #include "exec/address-spaces.h"
 #include "hw/xtensa/esp8266_soc.h"
@@ -139,6 +140,12 @@ static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
     uint8_t conf1[4];
 
     esp8266_download_stop(s);
+    if (!s->rom_loaded) {
+        warn_report_once("esp8266: starting code loaded over UART without "
+                         "a ROM image: esptool's flasher stub needs one "
+                         "(-bios build/rom/esp8266-rom.bin), or use "
+                         "esptool --no-stub");
+    }
     /* through the bus, as the ROM's code would write it */
     stl_le_p(conf1, DOWNLOAD_UART_CONF1);
     address_space_write(&address_space_memory,

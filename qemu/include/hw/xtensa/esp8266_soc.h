@@ -104,6 +104,7 @@ struct Esp8266SocState {
 
     XtensaCPU *cpu;
     MemoryRegion rom;
+    bool rom_loaded;            /* -bios: our ROM's entry points are there */
     MemoryRegion iram;
     MemoryRegion dram;
     MemoryRegion flash_window;
