@@ -76,10 +76,12 @@ def sources(c: Context, name: list[str] | None = None, origin: str | None = None
 def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = False,
          cache: str | None = None) -> None:
     """build: build qemu-system-xtensa with our esp8266 machine into build/qemu/."""
+    from harness.build import rom
     from harness.build.qemu import build_qemu
 
     build_qemu(jobs=jobs or None, origin=origin, fresh=fresh,
                           cache=paths.cache_dir(cache))
+    rom.build_rom()  # the machine's -bios: our open ROM entry points (esptool's stub)
 
 
 @task(

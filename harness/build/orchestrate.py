@@ -43,7 +43,7 @@ def build_board(board: str = DEFAULT_BOARD, jobs: int = 0, origin: str | None = 
 
         generic.build_generic(generic.resolve_inputs(board, sdk, checkout), jobs=jobs)
         return None
-    from harness.build import firmware, sources, versions
+    from harness.build import firmware, rom, sources, versions
 
     start = time.monotonic()
     pin = versions.micropython_pin(micropython)
@@ -54,7 +54,9 @@ def build_board(board: str = DEFAULT_BOARD, jobs: int = 0, origin: str | None = 
     art = firmware.build_firmware(tree, out, jobs=jobs, lwip_tree=trees.get("lwip"))
     if pin.name == "micropython":
         versions.link_default(out)
+    rom_image = rom.build_rom()  # the emulator's -bios (esptool's stub calls its entry points)
     progress.summary("invoke build", {"elf": art.elf, "image": art.bin,
-                                      "flash image": art.flash_img, "map": art.map},
+                                      "flash image": art.flash_img, "map": art.map,
+                                      "rom": rom_image},
                      time.monotonic() - start)
     return out

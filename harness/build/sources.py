@@ -273,7 +273,9 @@ def apply_overlay(overlay: Path, tree: Path) -> list[str]:
         if target.is_file() and target.read_bytes() == path.read_bytes():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+        # a fresh mtime (not copy2's): a file edited while ninja was building is then
+        # newer than the objects built from its previous copy, so the next build sees it
+        shutil.copy(path, target)
         changed.append(str(rel))
     state = tree / OVERLAY_STATE
     previous = state.read_text().split() if state.is_file() else []

@@ -73,6 +73,7 @@ class QemuCommand:
     uart0_serial: str | None = None
     uart1_log: Path | None = None  # UART1 into this file (else UART1 has no backend)
     paused: bool = True  # -S: the CPU waits for QMP "cont"
+    rom: Path | None = None  # our open ROM image (-bios): entry points for esptool's stub
     nodefaults: bool = True  # -nodefaults (no default NIC either)
     nic: bool = True  # False: -nic none
     debug_log: Path | None = None  # -D file, with ``debug_items`` as -d
@@ -120,6 +121,8 @@ def build_command(cmd: QemuCommand) -> list[str]:
         argv += ["-nic", "none"]
     if cmd.debug_log is not None:
         argv += ["-d", cmd.debug_items, "-D", str(cmd.debug_log)]
+    if cmd.rom is not None:
+        argv += ["-bios", str(cmd.rom)]
     if cmd.paused:
         argv.append("-S")
     argv.extend(cmd.extra_args)

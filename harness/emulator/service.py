@@ -32,6 +32,7 @@ from harness import process_group
 from harness.board.board import Board
 from harness.board.transport import Transport, UnixSocketStream
 from harness.board.uart_log import UartLog
+from harness.build.rom import rom_image
 from harness.emulator.command import (
     MACHINE,
     UART0_SOCKET,
@@ -112,6 +113,7 @@ class QemuService:
         timeout: float = 10.0,
         wait_for_boot: bool = True,
         kill_grace: float = 3.0,
+        rom: Path | None = None,
     ) -> None:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
@@ -122,6 +124,10 @@ class QemuService:
         self.log_dir = log_dir.absolute() if log_dir is not None else None
         self.flash_path = flash_path.absolute() if flash_path is not None else None
         self.extra_args = tuple(extra_args)
+        # default: the ROM image `invoke qemu`/`invoke build` made, when there is one
+        default_rom = rom_image()
+        self.rom = (Path(rom).absolute() if rom is not None
+                    else default_rom if default_rom.is_file() else None)
         self.startup_timeout = startup_timeout
         self.boot_timeout = boot_timeout
         self.timeout = timeout
@@ -198,7 +204,7 @@ class QemuService:
         argv = build_command(QemuCommand(
             flash_image=flash, qmp_socket=self.run_dir / "qmp.sock", uart1_log=self.uart1_log,
             binary=self.binary, machine=machine, uart0_tcp_port=uart0_tcp_port,
-            extra_args=self.extra_args))
+            rom=self.rom, extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")
         self.process = process_group.spawn(argv, stdin=subprocess.DEVNULL,

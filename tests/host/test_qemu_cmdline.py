@@ -67,6 +67,12 @@ def test_extra_args_come_last_for_the_network_hook():
         "-nic", "user,model=open_eth", "-d", "unimp")
 
 
+def test_rom_image_is_given_as_bios_only_when_there_is_one():
+    assert "-bios" not in command()
+    argv = command(rom=Path("/build/rom/esp8266-rom.bin"))
+    assert option_values(argv, "-bios") == ["/build/rom/esp8266-rom.bin"]
+
+
 def test_commas_in_paths_are_escaped_for_qemu():
     argv = command(flash_image=Path("/tmp/a,b/flash.img"))
     assert option_values(argv, "-drive") == ["if=mtd,format=raw,file=/tmp/a,,b/flash.img"]

@@ -316,7 +316,7 @@ static uint64_t esp8266_uart_read(void *opaque, hwaddr addr, unsigned size)
         r = FIELD_DP32(0, STATUS, RXFIFO_CNT, fifo8_num_used(&s->rx_fifo));
         r = FIELD_DP32(r, STATUS, TXFIFO_CNT, fifo8_num_used(&s->tx_fifo));
         r = FIELD_DP32(r, STATUS, RXD, 1);
-        r = FIELD_DP32(r, STATUS, TXD, 1);
+        /* TXD (bit 31) reads 0 on real chips whatever the line does */
         break;
     case R_CONF0:
         r = s->conf0;

@@ -7,11 +7,15 @@
  *   -serial ... -serial ...                    UART0, UART1
  *   -nic user,model=open_eth                   emulator-only NIC
  *   -kernel prog.elf                           start an ELF, not the flash
+ *   -bios rom.bin                              our open ROM image for the ROM
+ *                                              window (entry points that code
+ *                                              built for the mask ROM calls)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
+#include "qemu/datadir.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "hw/boards.h"
@@ -31,6 +35,33 @@ struct Esp8266MachineState {
     char *mac;
     bool narrow_load_error;
 };
+
+/*
+ * -bios: a raw image of the ROM window from ESP8266_ROM_BASE (built from our
+ * firmware/rom/ sources).  Without it the window holds only the chip magic.
+ */
+static void esp8266_load_rom(Esp8266SocState *s, const char *name,
+                             Error **errp)
+{
+    g_autofree char *path = qemu_find_file(QEMU_FILE_TYPE_BIOS, name);
+    g_autofree char *data = NULL;
+    uint8_t *rom = memory_region_get_ram_ptr(&s->rom);
+    gsize len;
+
+    if (!path || !g_file_get_contents(path, &data, &len, NULL)) {
+        error_setg(errp, "could not read the ROM image '%s' given with -bios",
+                   name);
+        return;
+    }
+    if (len > ESP8266_ROM_SIZE) {
+        error_setg(errp, "ROM image '%s' has %zu bytes; the ROM window holds "
+                   "%u", name, (size_t)len, (unsigned)ESP8266_ROM_SIZE);
+        return;
+    }
+    memcpy(rom, data, len);
+    stl_le_p(rom + ESP8266_ROM_MAGIC_OFFSET, ESP8266_ROM_MAGIC_VALUE);
+    s->rom_loaded = true;
+}
 
 static void esp8266_machine_init(MachineState *machine)
 {
@@ -53,6 +84,9 @@ static void esp8266_machine_init(MachineState *machine)
     qdev_prop_set_chr(soc, "serial1", serial_hd(1));
     sysbus_realize(SYS_BUS_DEVICE(soc), &error_fatal);
 
+    if (machine->firmware) {
+        esp8266_load_rom(&m->soc, machine->firmware, &error_fatal);
+    }
     if (machine->kernel_filename) {
         esp8266_boot_load_kernel(&m->soc, machine->kernel_filename,
                                  &error_fatal);
@@ -110,7 +144,7 @@ static void esp8266_machine_class_init(ObjectClass *oc, void *data)
 {
     MachineClass *mc = MACHINE_CLASS(oc);
 
-    mc->desc = "Espressif ESP8266 (lx106, our own open boot code; no ROM)";
+    mc->desc = "Espressif ESP8266 (lx106, our own open boot code and ROM)";
     mc->init = esp8266_machine_init;
     mc->max_cpus = 1;
     mc->default_cpu_type = XTENSA_CPU_TYPE_NAME("lx106");

@@ -16,6 +16,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "cpu.h"
 #include "exec/address-spaces.h"
 #include "hw/xtensa/esp8266_soc.h"
@@ -53,6 +54,13 @@
 #define BLOCK_HEADER_SIZE   16
 /* esptool derives the crystal from CLKDIV at its baud rate: 52 MHz APB */
 #define DOWNLOAD_CLKDIV     (52000000 / 115200)
+/*
+ * UART0 CONF1 as the ROM's UART driver leaves it for loaded code: RX FIFO
+ * full threshold 1 (an interrupt per received byte), RX timeout off.  The
+ * legacy flasher stub relies on it; the current one sets its own.
+ */
+#define UART_CONF1_OFFSET   0x24
+#define DOWNLOAD_UART_CONF1 0x01
 
 struct Esp8266DownloadState {
     Esp8266SocState *soc;
@@ -129,11 +137,28 @@ static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
 {
     Esp8266SocState *s = d->soc;
     CPUXtensaState *env = &s->cpu->env;
+    uint8_t conf1[4];
 
     esp8266_download_stop(s);
+    if (!s->rom_loaded) {
+        warn_report_once("esp8266: starting code loaded over UART without "
+                         "a ROM image: esptool's flasher stub needs one "
+                         "(-bios build/rom/esp8266-rom.bin), or use "
+                         "esptool --no-stub");
+    }
+    /* through the bus, as the ROM's code would write it */
+    stl_le_p(conf1, DOWNLOAD_UART_CONF1);
+    address_space_write(&address_space_memory,
+                        ESP8266_UART0_BASE + UART_CONF1_OFFSET,
+                        MEMTXATTRS_UNSPECIFIED, conf1, sizeof(conf1));
     env->pc = entry;
     env->regs[1] = ESP8266_BOOT_STACK_TOP;
-    env->sregs[PS] = PS_UM | 0xf;
+    /*
+     * The ROM calls the loaded code with interrupts unmasked (INTLEVEL 0):
+     * esptool's stub never lowers INTLEVEL, it only attaches and unmasks its
+     * UART interrupt through the ROM (-bios).  INTENABLE is 0 after reset.
+     */
+    env->sregs[PS] = PS_UM;
     /* the halt request of entering download mode is still pending */
     cpu_reset_interrupt(CPU(s->cpu), CPU_INTERRUPT_HALT);
     xtensa_runstall(env, false);

@@ -40,7 +40,11 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266SocState, ESP8266_SOC)
 #define ESP8266_ROM_MAGIC_OFFSET    0x1000
 #define ESP8266_ROM_MAGIC_VALUE     0xfff0c101
 #define ESP8266_IRAM_BASE           0x40100000
-#define ESP8266_IRAM_SIZE           (48 * KiB)
+/*
+ * 32 KiB IRAM + the 32 KiB the flash cache may take; with the cache off (as in
+ * download mode) all of it is RAM: esptool's flasher stub loads at 0x4010c500.
+ */
+#define ESP8266_IRAM_SIZE           (64 * KiB)
 #define ESP8266_FLASH_WINDOW_BASE   0x40200000
 #define ESP8266_FLASH_WINDOW_SIZE   (1 * MiB)
 #define ESP8266_UART0_BASE          0x60000000
@@ -100,6 +104,7 @@ struct Esp8266SocState {
 
     XtensaCPU *cpu;
     MemoryRegion rom;
+    bool rom_loaded;            /* -bios: our ROM's entry points are there */
     MemoryRegion iram;
     MemoryRegion dram;
     MemoryRegion flash_window;
