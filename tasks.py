@@ -70,17 +70,19 @@ def sources(c: Context, name: list[str] | None = None, origin: str | None = None
         "origin": "where the QEMU source comes from (see `invoke sources`)",
         "fresh": "re-create the QEMU tree from the pristine source first",
         "cache": "download cache directory",
+        "version": "another pinned QEMU, e.g. 10.2 (into build/qemu-<version>/; default: "
+                   "sources.toml's [qemu] into build/qemu/)",
     }
 )
 @friendly
 def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = False,
-         cache: str | None = None) -> None:
+         cache: str | None = None, version: str | None = None) -> None:
     """build: build qemu-system-xtensa with our esp8266 machine into build/qemu/."""
     from harness.build import rom
     from harness.build.qemu import build_qemu
 
-    build_qemu(jobs=jobs or None, origin=origin, fresh=fresh,
-                          cache=paths.cache_dir(cache))
+    build_qemu(jobs=jobs or None, origin=origin, fresh=fresh, cache=paths.cache_dir(cache),
+               version=version)
     rom.build_rom()  # the machine's -bios: our open ROM entry points (esptool's stub)
 
 

@@ -36,14 +36,17 @@ def src_dir(build: Path | None = None) -> Path:
     return (build or build_dir()) / "src"
 
 
-def qemu_build_dir(build: Path | None = None) -> Path:
+def qemu_build_dir(build: Path | None = None, version: str | None = None) -> Path:
+    """build/qemu for the default QEMU pin; build/qemu-<X.Y.Z> for another pinned version."""
+    if version:
+        return (build or build_dir()) / f"qemu-{version}"
     return (build or build_dir()) / "qemu"
 
 
-def built_qemu_binary(build: Path | None = None) -> Path:
+def built_qemu_binary(build: Path | None = None, version: str | None = None) -> Path:
     """Where `invoke qemu` writes the emulator. To find the emulator to *run* (an option or
     $ESP8266_QEMU_BINARY first), use ``harness.emulator.command.qemu_binary``."""
-    return qemu_build_dir(build) / "qemu-system-xtensa"
+    return qemu_build_dir(build, version) / "qemu-system-xtensa"
 
 
 def reports_dir(build: Path | None = None) -> Path:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from harness import progress
 from harness.build import sources
+from harness.build.pins import load_pins, select_version
 from harness.errors import BuildError
 from harness.paths import built_qemu_binary, cache_dir, qemu_build_dir
 
@@ -139,19 +140,25 @@ def ninja(build: Path, jobs: int) -> None:
 
 
 def build_qemu(jobs: int | None = None, origin: str | None = None, fresh: bool = False,
-               cache: Path | None = None, build_root: Path | None = None) -> Path:
-    """Fetch + patch the QEMU source, configure once, compile incrementally; returns the binary."""
+               cache: Path | None = None, build_root: Path | None = None,
+               version: str | None = None) -> Path:
+    """Fetch + patch the QEMU source, configure once, compile incrementally; returns the binary.
+    ``version``: another pinned QEMU (e.g. "10.2", sources.toml's variants of [qemu]), built
+    into build/qemu-<X.Y.Z>/ next to the default one in build/qemu/."""
     start = time.monotonic()
     cache = cache or cache_dir()
     jobs = jobs or os.cpu_count() or 2
-    build = qemu_build_dir(build_root)
+    pins = load_pins()
+    name = select_version("qemu", version, pins)
+    other = pins[name].version if name != "qemu" else None
+    build = qemu_build_dir(build_root, other)
     with build_lock(build):
-        tree = sources.prepare(["qemu"], origin=origin, fresh=fresh, cache=cache,
-                               build_src=build.parent / "src")["qemu"]
+        tree = sources.prepare([name], origin=origin, fresh=fresh, cache=cache,
+                               build_src=build.parent / "src")[name]
         python = build_venv(cache)
         configure(tree, build, python)
         ninja(build, jobs)
-    binary = built_qemu_binary(build_root)
+    binary = built_qemu_binary(build_root, other)
     if not binary.is_file():
         raise BuildError(f"ninja finished but {binary} is missing; see {build / 'ninja.log.txt'}")
     progress.summary("invoke qemu", {"emulator": binary}, time.monotonic() - start)

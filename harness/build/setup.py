@@ -18,6 +18,7 @@ APT_PACKAGES = [
     "gcc-xtensa-lx106", "binutils-xtensa-lx106", "picolibc-xtensa-lx106-elf",
     # QEMU build
     "build-essential", "libglib2.0-dev", "libslirp-dev", "ninja-build", "pkgconf", "ccache",
+    "device-tree-compiler",  # QEMU 10.2 builds its (Debian-removed) board DTBs with dtc
     # sources: private apt fetch, dpkg-source, patching, local trees
     "dpkg-dev", "patch", "rsync", "git", "xz-utils", "ca-certificates",
     # Python venv for the harness and QEMU's meson

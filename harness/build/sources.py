@@ -296,14 +296,18 @@ def tree_version(pin: Pin, tree: Path) -> str:
                  for n in ("MAJOR", "MINOR", "MICRO")]
         if all(parts):
             return ".".join(m.group(1) for m in parts if m)
+    version_file = tree / "VERSION"  # QEMU says it in VERSION
+    if (pin.variant_of or pin.name) == "qemu" and version_file.is_file():
+        return version_file.read_text().strip()
     return pin.version
 
 
 def tree_dir_name(fetched: Fetched) -> str:
-    """build/src/<name>: the pin's tree name, or for a local/git MicroPython tree the version it
-    holds (so a 1.26 checkout is not built in micropython-1.25.0)."""
+    """build/src/<name>: the pin's tree name, or for a local/git MicroPython or QEMU tree the
+    version it holds (so a 1.26 checkout is not built in micropython-1.25.0)."""
     pin = fetched.pin
-    if fetched.tree is not None and (fetched.tree / "py" / "mpconfig.h").is_file():
+    if fetched.tree is not None and ((fetched.tree / "py" / "mpconfig.h").is_file()
+                                     or (fetched.tree / "VERSION").is_file()):
         return f"{(pin.variant_of or pin.name)}-{tree_version(pin, fetched.tree)}"
     return pin.tree
 
