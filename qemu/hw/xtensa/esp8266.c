@@ -16,6 +16,7 @@
 #include "qapi/error.h"
 #include "hw/boards.h"
 #include "hw/qdev-properties.h"
+#include "hw/xtensa/esp8266_boot.h"
 #include "hw/xtensa/esp8266_soc.h"
 #include "system/blockdev.h"
 #include "system/system.h"
