@@ -80,7 +80,8 @@ static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
                                 qdev_get_gpio_in(DEVICE(&s->runstall_or),
                                                  ESP8266_RUNSTALL_RTC));
 
-    /* FRC1/FRC2 timers */
+    /* FRC1/FRC2 timers, on the APB clock */
+    qdev_connect_clock_in(DEVICE(&s->frc), "clk", s->apb_clk);
     sbd = SYS_BUS_DEVICE(&s->frc);
     if (!sysbus_realize(sbd, errp)) {
         return false;
@@ -240,6 +241,7 @@ static void esp8266_soc_init(Object *obj)
                             TYPE_ESP8266_DOWNLOAD);
     object_initialize_child(obj, "runstall-or", &s->runstall_or, TYPE_OR_IRQ);
     object_initialize_child(obj, "uart-irq-or", &s->uart_irq_or, TYPE_OR_IRQ);
+    s->apb_clk = clock_new(obj, "apb-clk");
     qdev_init_gpio_in_named(DEVICE(obj), esp8266_soc_flash_boot,
                             "flash-boot-once", 1);
     object_property_add_alias(obj, "drive", OBJECT(&s->spi_flash), "drive");
@@ -268,6 +270,9 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
           s->mac.a[4] | s->mac.a[5])) {
         memcpy(s->mac.a, default_mac, sizeof(s->mac.a));
     }
+
+    /* The APB clock (80 MHz, whatever the CPU clock) */
+    clock_set_hz(s->apb_clk, ESP8266_APB_FREQ_HZ);
 
     /* CPU */
     s->cpu = XTENSA_CPU(object_new(XTENSA_CPU_TYPE_NAME("lx106")));

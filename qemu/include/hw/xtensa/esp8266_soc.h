@@ -8,6 +8,7 @@
 #define HW_XTENSA_ESP8266_SOC_H
 
 #include "qemu/units.h"
+#include "hw/clock.h"
 #include "hw/or-irq.h"
 #include "hw/sysbus.h"
 #include "hw/char/esp8266_uart.h"
@@ -71,6 +72,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266SocState, ESP8266_SOC)
 #define ESP8266_IRQ_FRC2            10  /* edge (the SDK's ets_timer_init) */
 
 #define ESP8266_CPU_FREQ_HZ         80000000
+#define ESP8266_APB_FREQ_HZ         80000000
 /*
  * UART0's CLKDIV as the ROM leaves it in download mode (52 MHz APB at
  * 115200 baud): esptool derives the 26 MHz crystal from it.
@@ -116,6 +118,7 @@ struct Esp8266SocState {
     MACAddr mac;
     bool narrow_load_error;
 
+    Clock *apb_clk;                 /* APB clock source, 80 MHz */
     Esp8266UartState uart[2];
     OrIRQState uart_irq_or;         /* UART0 | UART1 -> CPU interrupt 5 */
     Esp8266SpiFlashState spi_flash;
