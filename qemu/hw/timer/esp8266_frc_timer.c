@@ -10,10 +10,9 @@
  * expiry and cleared by any write to INT. Edge type (CTRL bit 0 clear)
  * pulses the interrupt line, level type holds it until INT is written.
  *
- * Each counter is a ptimer. FRC1 runs its first count from LOAD as a one
- * shot (a short first interval is not stretched by ptimer's minimum
- * period for periodic timers) and then periodically from its reload
- * value; FRC2's ptimer counts the ticks left to ALARM, reloading 2^32.
+ * Each counter is a periodic ptimer, so reloads keep exact time: FRC1's
+ * limit is its reload value (LOAD or 0x7FFFFF); FRC2's ptimer counts the
+ * ticks left to ALARM and reloads 2^32.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -82,15 +81,17 @@ static uint32_t frc1_reload(Esp8266Frc *f)
 }
 
 /*
- * (Re)start FRC1 from its current count, as a one shot; the expiry
- * switches it to periodic.  A zero count does not run (nothing is due).
- * Inside a ptimer transaction.
+ * (Re)start FRC1 from its current count; the ptimer reloads from the
+ * limit (the reload value) by itself.  A zero count or reload value does
+ * not run.  Inside a ptimer transaction.
  */
 static void frc1_start(Esp8266Frc *f)
 {
-    f->running = frc_enabled(f) && ptimer_get_count(f->ptimer);
+    ptimer_set_limit(f->ptimer, frc1_reload(f), 0);
+    f->running = frc_enabled(f) && frc1_reload(f) &&
+                 ptimer_get_count(f->ptimer);
     if (f->running) {
-        ptimer_run(f->ptimer, 1);
+        ptimer_run(f->ptimer, 0);
     } else {
         ptimer_stop(f->ptimer);
     }
@@ -98,17 +99,7 @@ static void frc1_start(Esp8266Frc *f)
 
 static void frc1_tick(void *opaque)
 {
-    Esp8266Frc *f = opaque;
-    uint32_t reload = frc1_reload(f);
-
-    frc_fire(f);
-    f->running = reload;
-    if (reload) {
-        ptimer_set_limit(f->ptimer, reload, 1);
-        ptimer_run(f->ptimer, 0);
-    } else {
-        ptimer_stop(f->ptimer);
-    }
+    frc_fire(opaque);
 }
 
 /* Make COUNT @count (FRC2): the ptimer counts the ticks left to ALARM. */
@@ -129,17 +120,17 @@ static void frc2_tick(void *opaque)
 }
 
 /*
- * An expiry that is due but whose ptimer callback has not run yet (the
- * main loop is late) is delivered before the guest sees the registers, so
- * a guest that polls never reads a stale status or count.  (The count
- * reads 0 from the last tick before the expiry on.)
+ * An expiry that is due but whose timer callback has not run yet (the
+ * main loop is late under host load) is delivered before the guest sees
+ * the registers, so a guest that polls never reads a stale status or
+ * count: QEMU runs the virtual clock's due timers now, as it does from
+ * the vCPU thread with -icount (we hold the BQL, as the main loop does
+ * when it runs them), and the ptimer reloads with its exact phase.
  */
 static void frc_catch_up(Esp8266Frc *f)
 {
     if (f->running && ptimer_get_count(f->ptimer) == 0) {
-        ptimer_transaction_begin(f->ptimer);
-        ptimer_set_count(f->ptimer, 0);
-        ptimer_transaction_commit(f->ptimer);
+        qemu_clock_run_timers(QEMU_CLOCK_VIRTUAL);
     }
 }
 
@@ -240,10 +231,10 @@ static void esp8266_frc_write(void *opaque, hwaddr addr, uint64_t value,
     switch (reg >> 2) {
     case R_LOAD:
         if (n == ESP8266_FRC1) {
-            /* stopped first: a zero limit must not trigger at once */
+            /* stopped first: a zero count must not trigger at once */
             f->load = v & ESP8266_FRC1_MAX;
             ptimer_stop(f->ptimer);
-            ptimer_set_limit(f->ptimer, f->load, 1);
+            ptimer_set_count(f->ptimer, f->load);
             frc1_start(f);
         } else {
             f->load = v;
