@@ -139,12 +139,17 @@ static void esp8266_uart_push(Esp8266UartState *s, const uint8_t *buf,
     esp8266_uart_update(s);
 }
 
+static bool esp8266_uart_bypassed(Esp8266UartState *s)
+{
+    return s->rx_bypass && s->rx_sink;
+}
+
 static int esp8266_uart_can_receive(void *opaque)
 {
     Esp8266UartState *s = opaque;
 
-    if (s->rx_hook) {
-        return 256;
+    if (esp8266_uart_bypassed(s)) {
+        return stream_can_push(STREAM_SINK(s->rx_sink), NULL, NULL) ? 256 : 0;
     }
     if (FIELD_EX32(s->conf0, CONF0, RXFIFO_RST)) {
         return 0;
@@ -156,8 +161,8 @@ static void esp8266_uart_receive(void *opaque, const uint8_t *buf, int size)
 {
     Esp8266UartState *s = opaque;
 
-    if (s->rx_hook) {
-        s->rx_hook(s->rx_hook_opaque, buf, size);
+    if (esp8266_uart_bypassed(s)) {
+        stream_push(STREAM_SINK(s->rx_sink), (uint8_t *)buf, size, false);
         return;
     }
     esp8266_uart_push(s, buf, size);
@@ -261,20 +266,26 @@ static int esp8266_uart_tx_push(Esp8266UartState *s, const uint8_t *buf,
     return n;
 }
 
-void esp8266_uart_write_raw(Esp8266UartState *s, const void *buf, int len)
+/* Stream sink: output of the ROM model, behind the TX FIFO's bytes. */
+static size_t esp8266_uart_stream_push(StreamSink *obj, uint8_t *buf,
+                                       size_t len, bool eop)
 {
-    int n = esp8266_uart_tx_push(s, buf, len);
+    Esp8266UartState *s = ESP8266_UART(obj);
+    size_t n = esp8266_uart_tx_push(s, buf, MIN(len, INT_MAX));
 
     if (n < len) {
         trace_esp8266_uart_tx_overflow(len - n);
     }
+    return n;
 }
 
-void esp8266_uart_set_rx_hook(Esp8266UartState *s, Esp8266UartRxHook hook,
-                              void *opaque)
+/* GPIO input "rx-bypass": chardev input to the "rx-sink" while high. */
+static void esp8266_uart_set_rx_bypass(void *opaque, int n, int level)
 {
-    s->rx_hook = hook;
-    s->rx_hook_opaque = opaque;
+    Esp8266UartState *s = opaque;
+
+    s->rx_bypass = level;
+    trace_esp8266_uart_rx_bypass(level);
     qemu_chr_fe_accept_input(&s->chr);
 }
 
@@ -440,15 +451,13 @@ static void esp8266_uart_reset_hold(Object *obj, ResetType type)
     timer_del(s->rx_timeout_timer);
     s->int_raw = 0;
     s->int_ena = 0;
-    s->clkdiv = CLKDIV_RESET;
+    s->clkdiv = s->clkdiv_reset;
     s->autobaud = 0;
     s->conf0 = CONF0_RESET;
     s->conf1 = CONF1_RESET;
     s->lowpulse = 0;
     s->highpulse = 0;
     s->pulse_num = 0;
-    s->rx_hook = NULL;
-    s->rx_hook_opaque = NULL;
     qemu_set_irq(s->irq, 0);
 }
 
@@ -460,6 +469,8 @@ static void esp8266_uart_init(Object *obj)
                           TYPE_ESP8266_UART, ESP8266_UART_MMIO_SIZE);
     sysbus_init_mmio(SYS_BUS_DEVICE(obj), &s->iomem);
     sysbus_init_irq(SYS_BUS_DEVICE(obj), &s->irq);
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_uart_set_rx_bypass,
+                            "rx-bypass", 1);
 }
 
 static void esp8266_uart_realize(DeviceState *dev, Error **errp)
@@ -546,6 +557,7 @@ static const VMStateDescription vmstate_esp8266_uart = {
         VMSTATE_UINT32(lowpulse, Esp8266UartState),
         VMSTATE_UINT32(highpulse, Esp8266UartState),
         VMSTATE_UINT32(pulse_num, Esp8266UartState),
+        VMSTATE_BOOL(rx_bypass, Esp8266UartState),
         VMSTATE_END_OF_LIST()
     },
     .subsections = (const VMStateDescription * const []) {
@@ -556,12 +568,17 @@ static const VMStateDescription vmstate_esp8266_uart = {
 
 static const Property esp8266_uart_properties[] = {
     DEFINE_PROP_CHR("chardev", Esp8266UartState, chr),
+    DEFINE_PROP_LINK("rx-sink", Esp8266UartState, rx_sink, TYPE_STREAM_SINK,
+                     Object *),
+    DEFINE_PROP_UINT32("clkdiv-reset", Esp8266UartState, clkdiv_reset,
+                       CLKDIV_RESET),
 };
 
 static void esp8266_uart_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);
+    StreamSinkClass *ssc = STREAM_SINK_CLASS(klass);
 
     dc->realize = esp8266_uart_realize;
     dc->unrealize = esp8266_uart_unrealize;
@@ -569,6 +586,7 @@ static void esp8266_uart_class_init(ObjectClass *klass, void *data)
     rc->phases.hold = esp8266_uart_reset_hold;
     device_class_set_props(dc, esp8266_uart_properties);
     set_bit(DEVICE_CATEGORY_INPUT, dc->categories);
+    ssc->push = esp8266_uart_stream_push;
 }
 
 static const TypeInfo esp8266_uart_info = {
@@ -577,6 +595,10 @@ static const TypeInfo esp8266_uart_info = {
     .instance_size = sizeof(Esp8266UartState),
     .instance_init = esp8266_uart_init,
     .class_init = esp8266_uart_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_STREAM_SINK },
+        { }
+    },
 };
 
 static void esp8266_uart_register_types(void)

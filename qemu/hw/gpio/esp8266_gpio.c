@@ -11,7 +11,7 @@
  * (CPU interrupt 4) is high while any of STATUS[15:0] is set. The RTC
  * calibration registers (0x6C/0x70) report the emulator's fixed RTC
  * clock. GPIO16 is part of the RTC block; the host properties include it
- * as bit 16 through the "rtc" link. A host-side meter accumulates, per
+ * as bit 16 through GPIO lines to and from the RTC. A meter accumulates, per
  * pad, the virtual time spent high and the number of level changes, so a
  * test can measure PWM duty and frequency in guest time.
  *
@@ -26,6 +26,7 @@
 #include "qapi/qapi-builtin-visit.h"
 #include "qemu/timer.h"
 #include "hw/gpio/esp8266_gpio.h"
+#include "hw/misc/esp8266_rtc.h"
 #include "hw/irq.h"
 #include "hw/qdev-properties.h"
 #include "hw/registerfields.h"
@@ -90,12 +91,16 @@ static uint32_t esp8266_gpio_pads(Esp8266GpioState *s)
     return pads;
 }
 
-static bool esp8266_gpio16_level(Esp8266GpioState *s)
+/* GPIO in "gpio16-level" (0) and "gpio16-oe" (1), from the RTC block. */
+static void esp8266_gpio16_from_rtc(void *opaque, int n, int level)
 {
-    if (s->rtc) {
-        return esp8266_rtc_gpio16_level(s->rtc);
+    Esp8266GpioState *s = opaque;
+
+    if (n == 0) {
+        s->gpio16_level = level;
+    } else {
+        s->gpio16_oe = level;
     }
-    return s->host_in & BIT(ESP8266_GPIO_PIN16);
 }
 
 /* Charge the time since the last call to the pads that were high. */
@@ -304,10 +309,7 @@ static void esp8266_gpio_set_host_in(Esp8266GpioState *s, uint32_t in)
 {
     s->host_in = in & ESP8266_GPIO_ALL_PINS;
     trace_esp8266_gpio_host_in(s->host_in);
-    if (s->rtc) {
-        esp8266_rtc_set_gpio16_input(s->rtc,
-                                     s->host_in & BIT(ESP8266_GPIO_PIN16));
-    }
+    qemu_set_irq(s->gpio16_in, !!(s->host_in & BIT(ESP8266_GPIO_PIN16)));
     esp8266_gpio_update(s);
 }
 
@@ -350,7 +352,7 @@ static void esp8266_gpio_get_out(Object *obj, Visitor *v, const char *name,
 {
     Esp8266GpioState *s = ESP8266_GPIO(obj);
     uint32_t value = esp8266_gpio_pads(s) |
-                     (uint32_t)esp8266_gpio16_level(s) << ESP8266_GPIO_PIN16;
+                     (uint32_t)s->gpio16_level << ESP8266_GPIO_PIN16;
 
     visit_type_uint32(v, name, &value, errp);
 }
@@ -361,7 +363,7 @@ static void esp8266_gpio_get_enable(Object *obj, Visitor *v, const char *name,
     Esp8266GpioState *s = ESP8266_GPIO(obj);
     uint32_t value = s->enable & PINS_MASK;
 
-    if (s->rtc && esp8266_rtc_gpio16_output_enabled(s->rtc)) {
+    if (s->gpio16_oe) {
         value |= BIT(ESP8266_GPIO_PIN16);
     }
     visit_type_uint32(v, name, &value, errp);
@@ -422,6 +424,7 @@ static void esp8266_gpio_reset_hold(Object *obj, ResetType type)
     for (n = 0; n < ESP8266_GPIO_NUM_PINS; n++) {
         qemu_set_irq(s->pin_out[n], s->pads & BIT(n));
     }
+    qemu_set_irq(s->gpio16_in, !!(s->host_in & BIT(ESP8266_GPIO_PIN16)));
 }
 
 static void esp8266_gpio_init(Object *obj)
@@ -437,7 +440,11 @@ static void esp8266_gpio_init(Object *obj)
                             ESP8266_GPIO_NUM_PINS + 1);
     qdev_init_gpio_out_named(DEVICE(obj), s->pin_out, "pin-out",
                              ESP8266_GPIO_NUM_PINS);
+    qdev_init_gpio_out_named(DEVICE(obj), &s->gpio16_in, "gpio16-in", 1);
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_gpio16_from_rtc,
+                            "gpio16-from-rtc", 2);
     s->host_in = ESP8266_GPIO_ALL_PINS;
+    s->gpio16_level = true;
 
     object_property_add(obj, "in", "uint32", esp8266_gpio_get_in,
                         esp8266_gpio_set_in, NULL, NULL);
@@ -457,19 +464,7 @@ static void esp8266_gpio_init(Object *obj)
         "pad meter snapshot: {clock-ns, high-ns[16], edges[16]}, read-only");
 }
 
-static void esp8266_gpio_realize(DeviceState *dev, Error **errp)
-{
-    Esp8266GpioState *s = ESP8266_GPIO(dev);
-
-    if (s->rtc) {
-        esp8266_rtc_set_gpio16_input(s->rtc,
-                                     s->host_in & BIT(ESP8266_GPIO_PIN16));
-    }
-}
-
 static const Property esp8266_gpio_props[] = {
-    DEFINE_PROP_LINK("rtc", Esp8266GpioState, rtc, TYPE_ESP8266_RTC,
-                     Esp8266RtcState *),
     /* Boot-mode straps (GPIO15, GPIO0, GPIO2) latched into IN[31:16]. */
     DEFINE_PROP_UINT32("strapping", Esp8266GpioState, strapping, 0x3),
 };
@@ -487,6 +482,8 @@ static const VMStateDescription vmstate_esp8266_gpio = {
         VMSTATE_UINT32(calib_sync, Esp8266GpioState),
         VMSTATE_UINT32(host_in, Esp8266GpioState),
         VMSTATE_UINT32(pads, Esp8266GpioState),
+        VMSTATE_BOOL(gpio16_level, Esp8266GpioState),
+        VMSTATE_BOOL(gpio16_oe, Esp8266GpioState),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -496,7 +493,6 @@ static void esp8266_gpio_class_init(ObjectClass *klass, void *data)
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);
 
-    dc->realize = esp8266_gpio_realize;
     dc->vmsd = &vmstate_esp8266_gpio;
     dc->desc = "ESP8266 GPIO";
     device_class_set_props(dc, esp8266_gpio_props);

@@ -64,7 +64,7 @@ static const char *const cause_names[] = {
     [ESP8266_RESET_EXCEPTION] = "exception",
 };
 
-const char *esp8266_rtc_reset_cause_name(Esp8266ResetCause c)
+static const char *esp8266_rtc_reset_cause_name(Esp8266ResetCause c)
 {
     if (c < ARRAY_SIZE(cause_names)) {
         return cause_names[c];
@@ -72,7 +72,7 @@ const char *esp8266_rtc_reset_cause_name(Esp8266ResetCause c)
     return "unknown";
 }
 
-uint32_t esp8266_rtc_reset_code(Esp8266ResetCause c)
+static uint32_t esp8266_rtc_reset_code(Esp8266ResetCause c)
 {
     switch (c) {
     case ESP8266_RESET_POWER_ON:
@@ -91,28 +91,27 @@ uint32_t esp8266_rtc_reset_code(Esp8266ResetCause c)
     }
 }
 
-void esp8266_rtc_set_reset_cause(Esp8266RtcState *s, Esp8266ResetCause c)
+static void esp8266_rtc_set_reset_cause(Esp8266RtcState *s,
+                                        Esp8266ResetCause c)
 {
     trace_esp8266_rtc_set_reset_cause(esp8266_rtc_reset_cause_name(c));
     s->pending = c;
 }
 
-Esp8266ResetCause esp8266_rtc_reset_cause(Esp8266RtcState *s)
+/* GPIO in "reset-cause": line c records cause c for the next reset. */
+static void esp8266_rtc_reset_cause_in(void *opaque, int c, int level)
 {
-    return s->cause;
+    if (level) {
+        esp8266_rtc_set_reset_cause(opaque, c);
+    }
 }
 
-bool esp8266_rtc_in_deep_sleep(Esp8266RtcState *s)
-{
-    return s->sleeping;
-}
-
-bool esp8266_rtc_gpio16_output_enabled(Esp8266RtcState *s)
+static bool esp8266_rtc_gpio16_output_enabled(Esp8266RtcState *s)
 {
     return s->regs[R_GPIO_ENABLE] & 1;
 }
 
-bool esp8266_rtc_gpio16_level(Esp8266RtcState *s)
+static bool esp8266_rtc_gpio16_pad(Esp8266RtcState *s)
 {
     if (esp8266_rtc_gpio16_output_enabled(s)) {
         return s->regs[R_GPIO_OUT] & 1;
@@ -120,9 +119,27 @@ bool esp8266_rtc_gpio16_level(Esp8266RtcState *s)
     return s->gpio16_in;
 }
 
-void esp8266_rtc_set_gpio16_input(Esp8266RtcState *s, bool level)
+/* Tell the GPIO device about GPIO16's pad. */
+static void esp8266_rtc_gpio16_update(Esp8266RtcState *s)
 {
-    s->gpio16_in = level;
+    qemu_set_irq(s->gpio16_oe, esp8266_rtc_gpio16_output_enabled(s));
+    qemu_set_irq(s->gpio16_level, esp8266_rtc_gpio16_pad(s));
+}
+
+/* GPIO in "gpio16-in": the level the host drives on GPIO16. */
+static void esp8266_rtc_gpio16_in(void *opaque, int n, int level)
+{
+    Esp8266RtcState *s = opaque;
+
+    s->gpio16_in = !!level;
+    esp8266_rtc_gpio16_update(s);
+}
+
+static void esp8266_rtc_set_sleeping(Esp8266RtcState *s, bool sleeping)
+{
+    s->sleeping = sleeping;
+    qemu_set_irq(s->runstall, sleeping);
+    qemu_set_irq(s->deep_sleep, sleeping);
 }
 
 static uint32_t esp8266_rtc_counter(Esp8266RtcState *s)
@@ -153,8 +170,7 @@ static void esp8266_rtc_enter_sleep(Esp8266RtcState *s)
     bool timer = s->regs[R_STATE2] & RTC_WAKE_TIMER;
 
     trace_esp8266_rtc_sleep(MAX(ticks, 1), timer);
-    s->sleeping = true;
-    qemu_irq_raise(s->runstall);
+    esp8266_rtc_set_sleeping(s, true);
     if (timer) {
         int64_t ns = muldiv64(MAX(ticks, 1), NANOSECONDS_PER_SECOND,
                               ESP8266_RTC_CLOCK_HZ);
@@ -172,7 +188,7 @@ static uint64_t esp8266_rtc_read(void *opaque, hwaddr addr, unsigned size)
         r = esp8266_rtc_counter(s);
         break;
     case R_GPIO_IN_DATA:
-        r = esp8266_rtc_gpio16_level(s);
+        r = esp8266_rtc_gpio16_pad(s);
         break;
     case R_CTRL0:
     case R_SLP_VAL:
@@ -238,6 +254,7 @@ static void esp8266_rtc_write(void *opaque, hwaddr addr, uint64_t value,
     case R_GPIO_OUT:
     case R_GPIO_ENABLE:
         s->regs[addr >> 2] = v & 1;
+        esp8266_rtc_gpio16_update(s);
         break;
     default:
         qemu_log_mask(LOG_UNIMP, "%s: unimplemented register 0x%02" HWADDR_PRIx
@@ -293,11 +310,9 @@ static void esp8266_rtc_reset_hold(Object *obj, ResetType type)
 {
     Esp8266RtcState *s = ESP8266_RTC(obj);
 
-    /* Release only our own stall: the boot code may hold the CPU too. */
-    if (s->sleeping) {
-        s->sleeping = false;
-        qemu_irq_lower(s->runstall);
-    }
+    /* Our line is one input of the SoC's RUNSTALL OR gate. */
+    esp8266_rtc_set_sleeping(s, false);
+    esp8266_rtc_gpio16_update(s);
 }
 
 static void esp8266_rtc_get_reset_code(Object *obj, Visitor *v,
@@ -324,6 +339,14 @@ static void esp8266_rtc_init(Object *obj)
                           TYPE_ESP8266_RTC, ESP8266_RTC_MMIO_SIZE);
     sysbus_init_mmio(sbd, &s->iomem);
     qdev_init_gpio_out_named(DEVICE(obj), &s->runstall, "runstall", 1);
+    qdev_init_gpio_out_named(DEVICE(obj), &s->deep_sleep, "deep-sleep", 1);
+    qdev_init_gpio_out_named(DEVICE(obj), &s->gpio16_level, "gpio16-level",
+                             1);
+    qdev_init_gpio_out_named(DEVICE(obj), &s->gpio16_oe, "gpio16-oe", 1);
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_rtc_gpio16_in, "gpio16-in",
+                            1);
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_rtc_reset_cause_in,
+                            "reset-cause", ESP8266_RESET_NUM_CAUSES);
     s->gpio16_in = 1;
 
     object_property_add(obj, "reset-code", "uint32",

@@ -5,8 +5,11 @@
  * the guest writes one command bit to SPI_CMD, the operation completes at
  * once and the bit reads back 0.  The flash contents live in a ROM device
  * region (the SoC maps its first MiB at 0x40200000 as the cached flash
- * window) backed by a raw image given with -drive if=mtd,format=raw;
- * program and erase operations are written through to the image.
+ * window) backed by a raw image given with -drive if=mtd,format=raw.
+ * Program and erase change the contents at once; the changed range is
+ * written to the image with asynchronous block I/O (as hw/block/m25p80.c
+ * does), never blocking the vCPU, and the status register's WIP bit
+ * reads 1 until the image has it.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -88,21 +91,83 @@ uint32_t esp8266_spi_flash_size(Esp8266SpiFlashState *s)
     return s->size;
 }
 
-/* Write [offset, offset + len) of the contents back to the image file. */
+struct Esp8266SpiFlashWrite {
+    Esp8266SpiFlashState *s;
+    uint32_t offset;
+    QEMUIOVector qiov;
+    uint8_t *data;
+    QSIMPLEQ_ENTRY(Esp8266SpiFlashWrite) next;
+};
+
+static bool esp8266_spi_flash_busy(Esp8266SpiFlashState *s)
+{
+    return s->write_in_flight || !QSIMPLEQ_EMPTY(&s->writes);
+}
+
+static void esp8266_spi_flash_write_next(Esp8266SpiFlashState *s);
+
+static void esp8266_spi_flash_write_done(void *opaque, int ret)
+{
+    Esp8266SpiFlashWrite *w = opaque;
+    Esp8266SpiFlashState *s = w->s;
+
+    trace_esp8266_spi_flash_write_done(w->offset, w->qiov.size, ret);
+    if (ret < 0) {
+        qemu_log_mask(LOG_GUEST_ERROR, "esp8266_spi_flash: writing the flash "
+                      "image at 0x%" PRIx32 " failed (%s)\n", w->offset,
+                      strerror(-ret));
+    }
+    qemu_iovec_destroy(&w->qiov);
+    g_free(w->data);
+    g_free(w);
+    s->write_in_flight = false;
+    esp8266_spi_flash_write_next(s);
+}
+
+/* Start the oldest queued write; writes reach the image in order. */
+static void esp8266_spi_flash_write_next(Esp8266SpiFlashState *s)
+{
+    Esp8266SpiFlashWrite *w = QSIMPLEQ_FIRST(&s->writes);
+
+    if (s->write_in_flight || !w) {
+        return;
+    }
+    QSIMPLEQ_REMOVE_HEAD(&s->writes, next);
+    s->write_in_flight = true;
+    blk_aio_pwritev(s->blk, w->offset, &w->qiov, 0,
+                    esp8266_spi_flash_write_done, w);
+}
+
+/*
+ * [offset, offset + len) of the contents changed: make the window show it
+ * and queue a copy of it for the image file (the copy keeps the order of
+ * overlapping changes).
+ */
 static void esp8266_spi_flash_sync(Esp8266SpiFlashState *s, uint32_t offset,
                                    uint32_t len)
 {
-    int ret;
+    Esp8266SpiFlashWrite *w;
 
     memory_region_flush_rom_device(&s->storage_mr, offset, len);
     if (!s->blk || !blk_is_writable(s->blk)) {
         return;
     }
-    ret = blk_pwrite(s->blk, offset, len, s->storage + offset, 0);
-    if (ret < 0) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: writing the flash image failed "
-                      "(%s)\n", __func__, strerror(-ret));
-    }
+    w = g_new0(Esp8266SpiFlashWrite, 1);
+    w->s = s;
+    w->offset = offset;
+    w->data = g_memdup2(s->storage + offset, len);
+    qemu_iovec_init(&w->qiov, 1);
+    qemu_iovec_add(&w->qiov, w->data, len);
+    trace_esp8266_spi_flash_write_queued(offset, len);
+    QSIMPLEQ_INSERT_TAIL(&s->writes, w, next);
+    esp8266_spi_flash_write_next(s);
+}
+
+static uint8_t esp8266_spi_flash_status(Esp8266SpiFlashState *s)
+{
+    return (s->status & ~(R_RD_STATUS_WIP_MASK | R_RD_STATUS_WEL_MASK)) |
+           (s->wel ? R_RD_STATUS_WEL_MASK : 0) |
+           (esp8266_spi_flash_busy(s) ? R_RD_STATUS_WIP_MASK : 0);
 }
 
 void esp8266_spi_flash_erase_range(Esp8266SpiFlashState *s, uint32_t offset,
@@ -158,7 +223,7 @@ static void esp8266_spi_flash_user_command(Esp8266SpiFlashState *s)
         result = esp8266_spi_flash_jedec_id(s);
         break;
     case OPCODE_RDSR:
-        result = s->status | (s->wel ? R_RD_STATUS_WEL_MASK : 0);
+        result = esp8266_spi_flash_status(s);
         break;
     case OPCODE_RDSR2:
         result = 0;
@@ -235,9 +300,7 @@ static void esp8266_spi_flash_command(Esp8266SpiFlashState *s, int bit)
         stl_le_p(s->buf, id);
         break;
     case R_CMD_RDSR_SHIFT:
-        s->regs[R_RD_STATUS] = (s->status & ~(R_RD_STATUS_WIP_MASK |
-                                              R_RD_STATUS_WEL_MASK)) |
-                               (s->wel ? R_RD_STATUS_WEL_MASK : 0);
+        s->regs[R_RD_STATUS] = esp8266_spi_flash_status(s);
         break;
     case R_CMD_WRSR_SHIFT:
         if (esp8266_spi_flash_check_wel(s, bit)) {
@@ -468,6 +531,7 @@ static void esp8266_spi_flash_init(Object *obj)
 {
     Esp8266SpiFlashState *s = ESP8266_SPI_FLASH(obj);
 
+    QSIMPLEQ_INIT(&s->writes);
     memory_region_init_io(&s->iomem, obj, &esp8266_spi_flash_ops, s,
                           TYPE_ESP8266_SPI_FLASH, ESP8266_SPI_MMIO_SIZE);
     sysbus_init_mmio(SYS_BUS_DEVICE(obj), &s->iomem);

@@ -5,11 +5,14 @@
  * zero it raises its interrupt and reloads from LOAD (CTRL.AUTOLOAD) or
  * from 0x7FFFFF. FRC2 (0x20..0x30): 32-bit up counter; writing LOAD sets
  * COUNT; it raises its interrupt when COUNT reaches ALARM. Both count the
- * 80 MHz APB clock divided by 1, 16 or 256 (CTRL[3:2]) while CTRL.ENABLE
- * is set. CTRL.INT_STATUS (bit 8) is set on expiry and cleared by any
- * write to INT. Edge type (CTRL bit 0 clear) pulses the interrupt line,
- * level type holds it until INT is written. The counters are computed
- * from QEMU_CLOCK_VIRTUAL; a QEMUTimer fires only at expiries.
+ * APB clock (Clock input "clk", 80 MHz) divided by 1, 16 or 256
+ * (CTRL[3:2]) while CTRL.ENABLE is set. CTRL.INT_STATUS (bit 8) is set on
+ * expiry and cleared by any write to INT. Edge type (CTRL bit 0 clear)
+ * pulses the interrupt line, level type holds it until INT is written.
+ *
+ * Each counter is a periodic ptimer, so reloads keep exact time: FRC1's
+ * limit is its reload value (LOAD or 0x7FFFFF); FRC2's ptimer counts the
+ * ticks left to ALARM and reloads 2^32.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -17,8 +20,10 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
+#include "qapi/error.h"
 #include "hw/timer/esp8266_frc_timer.h"
 #include "hw/irq.h"
+#include "hw/qdev-clock.h"
 #include "hw/registerfields.h"
 #include "migration/vmstate.h"
 #include "trace.h"
@@ -37,14 +42,15 @@ REG32(ALARM, 0x10)
 
 #define FRC_BLOCK_SIZE  0x20
 #define FRC_CTRL_MASK   0xFF
+#define FRC2_PERIOD     (1ULL << 32)
 
 static const char *const frc_names[ESP8266_FRC_NUM] = { "FRC1", "FRC2" };
 
-static uint32_t frc_freq(Esp8266Frc *f)
+static unsigned frc_divisor(Esp8266Frc *f)
 {
-    static const uint32_t div[4] = { 1, 16, 256, 256 };
+    static const unsigned div[4] = { 1, 16, 256, 256 };
 
-    return ESP8266_FRC_CLK_HZ / div[FIELD_EX32(f->ctrl, CTRL, DIV)];
+    return div[FIELD_EX32(f->ctrl, CTRL, DIV)];
 }
 
 static bool frc_enabled(Esp8266Frc *f)
@@ -52,46 +58,14 @@ static bool frc_enabled(Esp8266Frc *f)
     return FIELD_EX32(f->ctrl, CTRL, ENABLE);
 }
 
-/* Nanoseconds until @ticks timer ticks have passed (rounded up). */
-static int64_t frc_ticks_to_ns(Esp8266Frc *f, uint64_t ticks)
+static int frc_index(Esp8266Frc *f)
 {
-    uint32_t freq = frc_freq(f);
-    uint64_t ns = muldiv64(ticks, NANOSECONDS_PER_SECOND, freq);
-
-    if (muldiv64(ns, freq, NANOSECONDS_PER_SECOND) < ticks) {
-        ns++;
-    }
-    return ns;
+    return f - f->parent->frc;
 }
 
-static uint64_t frc_ticks_since_base(Esp8266Frc *f, int64_t now)
+static void frc_fire(Esp8266Frc *f)
 {
-    return muldiv64(now - f->base_ns, frc_freq(f), NANOSECONDS_PER_SECOND);
-}
-
-/* FRC1 period after an expiry; 0 means the counter stops at zero. */
-static uint32_t frc1_period(Esp8266Frc *f)
-{
-    return FIELD_EX32(f->ctrl, CTRL, AUTOLOAD) ? f->load : ESP8266_FRC1_MAX;
-}
-
-/* Ticks from base to the next expiry, or 0 if none is due. */
-static uint64_t frc_ticks_to_expiry(Esp8266Frc *f, int n)
-{
-    if (!frc_enabled(f)) {
-        return 0;
-    }
-    if (n == ESP8266_FRC1) {
-        return f->base_count;
-    }
-    return (uint32_t)(f->alarm - f->base_count) ?: (1ULL << 32);
-}
-
-static void frc_fire(Esp8266FrcTimerState *s, int n)
-{
-    Esp8266Frc *f = &s->frc[n];
-
-    trace_esp8266_frc_fire(frc_names[n]);
+    trace_esp8266_frc_fire(frc_names[frc_index(f)]);
     f->int_status = true;
     if (FIELD_EX32(f->ctrl, CTRL, INT_LEVEL)) {
         qemu_irq_raise(f->irq);
@@ -100,91 +74,100 @@ static void frc_fire(Esp8266FrcTimerState *s, int n)
     }
 }
 
-/* Deliver the expiry that is due at or before @now and move the base. */
-static void frc_sync(Esp8266FrcTimerState *s, int n, int64_t now)
+/* FRC1's count after an expiry: LOAD (AUTOLOAD) or the full range. */
+static uint32_t frc1_reload(Esp8266Frc *f)
 {
-    Esp8266Frc *f = &s->frc[n];
-    uint64_t due = frc_ticks_to_expiry(f, n);
-    uint64_t ticks;
+    return FIELD_EX32(f->ctrl, CTRL, AUTOLOAD) ? f->load : ESP8266_FRC1_MAX;
+}
 
-    if (!due) {
-        return;
+/*
+ * (Re)start FRC1 from its current count; the ptimer reloads from the
+ * limit (the reload value) by itself.  A zero count or reload value does
+ * not run.  Inside a ptimer transaction.
+ */
+static void frc1_start(Esp8266Frc *f)
+{
+    ptimer_set_limit(f->ptimer, frc1_reload(f), 0);
+    f->running = frc_enabled(f) && frc1_reload(f) &&
+                 ptimer_get_count(f->ptimer);
+    if (f->running) {
+        ptimer_run(f->ptimer, 0);
+    } else {
+        ptimer_stop(f->ptimer);
     }
-    ticks = frc_ticks_since_base(f, now);
-    if (ticks < due) {
-        return;
+}
+
+static void frc1_tick(void *opaque)
+{
+    frc_fire(opaque);
+}
+
+/* Make COUNT @count (FRC2): the ptimer counts the ticks left to ALARM. */
+static void frc2_set_count(Esp8266Frc *f, uint32_t count)
+{
+    ptimer_set_count(f->ptimer, (uint32_t)(f->alarm - count) ?: FRC2_PERIOD);
+}
+
+static uint32_t frc2_count(Esp8266Frc *f)
+{
+    return f->alarm - (uint32_t)ptimer_get_count(f->ptimer);
+}
+
+static void frc2_tick(void *opaque)
+{
+    frc_fire(opaque);
+    /* The ptimer reloads 2^32 by itself: ALARM again after a wrap. */
+}
+
+/*
+ * An expiry that is due but whose timer callback has not run yet (the
+ * main loop is late under host load) is delivered before the guest sees
+ * the registers, so a guest that polls never reads a stale status or
+ * count: QEMU runs the virtual clock's due timers now, as it does from
+ * the vCPU thread with -icount (we hold the BQL, as the main loop does
+ * when it runs them), and the ptimer reloads with its exact phase.
+ */
+static void frc_catch_up(Esp8266Frc *f)
+{
+    if (f->running && ptimer_get_count(f->ptimer) == 0) {
+        qemu_clock_run_timers(QEMU_CLOCK_VIRTUAL);
     }
-    frc_fire(s, n);
+}
+
+static uint32_t frc_count(Esp8266Frc *f, int n)
+{
     if (n == ESP8266_FRC1) {
-        uint64_t period = frc1_period(f);
+        return ptimer_get_count(f->ptimer);
+    }
+    return frc2_count(f);
+}
 
-        if (period) {
-            /* Skip whole periods that passed unnoticed. */
-            due += (ticks - due) / period * period;
-        }
-        f->base_ns += frc_ticks_to_ns(f, due);
-        f->base_count = period;
-    } else {
-        f->base_ns += frc_ticks_to_ns(f, due);
-        f->base_count = f->alarm;
+static void frc_set_ctrl(Esp8266FrcTimerState *s, Esp8266Frc *f, int n,
+                         uint32_t v)
+{
+    bool was_enabled = frc_enabled(f);
+
+    f->ctrl = v & FRC_CTRL_MASK;
+    ptimer_set_period_from_clock(f->ptimer, s->clk, frc_divisor(f));
+    if (n == ESP8266_FRC1) {
+        frc1_start(f);
+    } else if (frc_enabled(f) && !was_enabled) {
+        f->running = true;
+        ptimer_run(f->ptimer, 0);
+    } else if (!frc_enabled(f)) {
+        f->running = false;
+        ptimer_stop(f->ptimer);
+    }
+    if (!FIELD_EX32(f->ctrl, CTRL, INT_LEVEL)) {
+        qemu_irq_lower(f->irq);
+    } else if (f->int_status) {
+        qemu_irq_raise(f->irq);
     }
 }
 
-static uint32_t frc_count(Esp8266FrcTimerState *s, int n, int64_t now)
+static bool frc_reg_valid(int n, hwaddr reg)
 {
-    Esp8266Frc *f = &s->frc[n];
-    uint64_t ticks;
-
-    if (!frc_enabled(f)) {
-        return f->base_count;
-    }
-    ticks = frc_ticks_since_base(f, now);
-    if (n == ESP8266_FRC2) {
-        return f->base_count + ticks;
-    }
-    if (ticks < f->base_count) {
-        return f->base_count - ticks;
-    }
-    /* Only reachable between an expiry and its (late) callback. */
-    return 0;
-}
-
-/* Make the current count the new base (before changing the rate). */
-static void frc_freeze(Esp8266FrcTimerState *s, int n, int64_t now)
-{
-    Esp8266Frc *f = &s->frc[n];
-
-    frc_sync(s, n, now);
-    f->base_count = frc_count(s, n, now);
-    f->base_ns = now;
-}
-
-static void frc_rearm(Esp8266FrcTimerState *s, int n)
-{
-    Esp8266Frc *f = &s->frc[n];
-    uint64_t due = frc_ticks_to_expiry(f, n);
-
-    if (due) {
-        timer_mod(f->timer, f->base_ns + frc_ticks_to_ns(f, due));
-    } else {
-        timer_del(f->timer);
-    }
-}
-
-static void frc_timer_cb(Esp8266FrcTimerState *s, int n)
-{
-    frc_sync(s, n, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
-    frc_rearm(s, n);
-}
-
-static void frc1_timer_cb(void *opaque)
-{
-    frc_timer_cb(opaque, ESP8266_FRC1);
-}
-
-static void frc2_timer_cb(void *opaque)
-{
-    frc_timer_cb(opaque, ESP8266_FRC2);
+    return n < ESP8266_FRC_NUM && !(n == ESP8266_FRC1 && reg == A_ALARM);
 }
 
 static uint64_t esp8266_frc_read(void *opaque, hwaddr addr, unsigned size)
@@ -192,24 +175,23 @@ static uint64_t esp8266_frc_read(void *opaque, hwaddr addr, unsigned size)
     Esp8266FrcTimerState *s = opaque;
     int n = addr / FRC_BLOCK_SIZE;
     hwaddr reg = addr % FRC_BLOCK_SIZE;
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     Esp8266Frc *f;
     uint32_t r = 0;
 
-    if (n >= ESP8266_FRC_NUM || (n == ESP8266_FRC1 && reg == A_ALARM)) {
+    if (!frc_reg_valid(n, reg)) {
         qemu_log_mask(LOG_UNIMP, "%s: unimplemented register 0x%02"
                       HWADDR_PRIx " read as 0\n", __func__, addr);
         return 0;
     }
     f = &s->frc[n];
-    frc_sync(s, n, now);
+    frc_catch_up(f);
     switch (reg >> 2) {
     case R_LOAD:
     case R_INT:     /* reads back LOAD, as observed on hardware */
         r = f->load;
         break;
     case R_COUNT:
-        r = frc_count(s, n, now);
+        r = frc_count(f, n);
         break;
     case R_CTRL:
         r = FIELD_DP32(f->ctrl, CTRL, INT_STATUS, f->int_status);
@@ -232,54 +214,56 @@ static void esp8266_frc_write(void *opaque, hwaddr addr, uint64_t value,
     Esp8266FrcTimerState *s = opaque;
     int n = addr / FRC_BLOCK_SIZE;
     hwaddr reg = addr % FRC_BLOCK_SIZE;
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
     uint32_t v = value;
     Esp8266Frc *f;
+    uint32_t count;
 
     trace_esp8266_frc_write(addr, v);
-    if (n >= ESP8266_FRC_NUM || (n == ESP8266_FRC1 && reg == A_ALARM)) {
+    if (!frc_reg_valid(n, reg)) {
         qemu_log_mask(LOG_UNIMP, "%s: unimplemented register 0x%02"
                       HWADDR_PRIx " = 0x%08" PRIx32 " (ignored)\n",
                       __func__, addr, v);
         return;
     }
     f = &s->frc[n];
+    frc_catch_up(f);
+    ptimer_transaction_begin(f->ptimer);
     switch (reg >> 2) {
     case R_LOAD:
-        frc_sync(s, n, now);
-        f->load = n == ESP8266_FRC1 ? v & ESP8266_FRC1_MAX : v;
-        f->base_count = f->load;
-        f->base_ns = now;
+        if (n == ESP8266_FRC1) {
+            /* stopped first: a zero count must not trigger at once */
+            f->load = v & ESP8266_FRC1_MAX;
+            ptimer_stop(f->ptimer);
+            ptimer_set_count(f->ptimer, f->load);
+            frc1_start(f);
+        } else {
+            f->load = v;
+            frc2_set_count(f, v);
+        }
         break;
     case R_COUNT:
         qemu_log_mask(LOG_GUEST_ERROR, "%s: %s COUNT is read-only\n",
                       __func__, frc_names[n]);
-        return;
+        break;
     case R_CTRL:
-        frc_freeze(s, n, now);
-        f->ctrl = v & FRC_CTRL_MASK;
-        if (!FIELD_EX32(f->ctrl, CTRL, INT_LEVEL)) {
-            qemu_irq_lower(f->irq);
-        } else if (f->int_status) {
-            qemu_irq_raise(f->irq);
-        }
+        frc_set_ctrl(s, f, n, v);
         break;
     case R_INT:
-        frc_sync(s, n, now);
         f->int_status = false;
         qemu_irq_lower(f->irq);
         break;
     case R_ALARM:
-        frc_freeze(s, n, now);
+        count = frc2_count(f);
         f->alarm = v;
+        frc2_set_count(f, count);
         break;
     default:
         qemu_log_mask(LOG_UNIMP, "%s: unimplemented register 0x%02"
                       HWADDR_PRIx " = 0x%08" PRIx32 " (ignored)\n",
                       __func__, addr, v);
-        return;
+        break;
     }
-    frc_rearm(s, n);
+    ptimer_transaction_commit(f->ptimer);
 }
 
 static const MemoryRegionOps esp8266_frc_ops = {
@@ -296,22 +280,43 @@ static const MemoryRegionOps esp8266_frc_ops = {
     },
 };
 
-static void esp8266_frc_reset_enter(Object *obj, ResetType type)
+/* The APB clock changed: both counters keep their count, new rate. */
+static void esp8266_frc_clk_update(void *opaque, ClockEvent event)
 {
-    Esp8266FrcTimerState *s = ESP8266_FRC_TIMER(obj);
-    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    Esp8266FrcTimerState *s = opaque;
     int n;
 
     for (n = 0; n < ESP8266_FRC_NUM; n++) {
         Esp8266Frc *f = &s->frc[n];
 
-        timer_del(f->timer);
+        ptimer_transaction_begin(f->ptimer);
+        ptimer_set_period_from_clock(f->ptimer, s->clk, frc_divisor(f));
+        ptimer_transaction_commit(f->ptimer);
+    }
+}
+
+static void esp8266_frc_reset_enter(Object *obj, ResetType type)
+{
+    Esp8266FrcTimerState *s = ESP8266_FRC_TIMER(obj);
+    int n;
+
+    for (n = 0; n < ESP8266_FRC_NUM; n++) {
+        Esp8266Frc *f = &s->frc[n];
+
         f->load = 0;
         f->ctrl = 0;
         f->alarm = 0;
         f->int_status = false;
-        f->base_count = 0;
-        f->base_ns = now;
+        f->running = false;
+        ptimer_transaction_begin(f->ptimer);
+        ptimer_stop(f->ptimer);
+        ptimer_set_period_from_clock(f->ptimer, s->clk, frc_divisor(f));
+        if (n == ESP8266_FRC1) {
+            ptimer_set_limit(f->ptimer, 0, 1);
+        } else {
+            ptimer_set_limit(f->ptimer, FRC2_PERIOD, 1);
+        }
+        ptimer_transaction_commit(f->ptimer);
     }
 }
 
@@ -335,41 +340,61 @@ static void esp8266_frc_init(Object *obj)
                           TYPE_ESP8266_FRC_TIMER, ESP8266_FRC_MMIO_SIZE);
     sysbus_init_mmio(sbd, &s->iomem);
     for (n = 0; n < ESP8266_FRC_NUM; n++) {
+        s->frc[n].parent = s;
         sysbus_init_irq(sbd, &s->frc[n].irq);
     }
+    s->clk = qdev_init_clock_in(DEVICE(obj), "clk", esp8266_frc_clk_update,
+                                s, ClockUpdate);
 }
 
 static void esp8266_frc_realize(DeviceState *dev, Error **errp)
 {
     Esp8266FrcTimerState *s = ESP8266_FRC_TIMER(dev);
 
-    s->frc[ESP8266_FRC1].timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
-                                              frc1_timer_cb, s);
-    s->frc[ESP8266_FRC2].timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
-                                              frc2_timer_cb, s);
+    if (!clock_has_source(s->clk)) {
+        error_setg(errp, "esp8266-frc-timer: the 'clk' input (APB clock) "
+                   "must be connected");
+        return;
+    }
+    s->frc[ESP8266_FRC1].ptimer = ptimer_init(frc1_tick,
+                                              &s->frc[ESP8266_FRC1],
+                                              PTIMER_POLICY_LEGACY);
+    s->frc[ESP8266_FRC2].ptimer = ptimer_init(frc2_tick,
+                                              &s->frc[ESP8266_FRC2],
+                                              PTIMER_POLICY_LEGACY);
+}
+
+static void esp8266_frc_unrealize(DeviceState *dev)
+{
+    Esp8266FrcTimerState *s = ESP8266_FRC_TIMER(dev);
+    int n;
+
+    for (n = 0; n < ESP8266_FRC_NUM; n++) {
+        ptimer_free(s->frc[n].ptimer);
+    }
 }
 
 static const VMStateDescription vmstate_esp8266_frc = {
     .name = "esp8266-frc",
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .fields = (const VMStateField[]) {
-        VMSTATE_TIMER_PTR(timer, Esp8266Frc),
+        VMSTATE_PTIMER(ptimer, Esp8266Frc),
         VMSTATE_UINT32(load, Esp8266Frc),
         VMSTATE_UINT32(ctrl, Esp8266Frc),
         VMSTATE_UINT32(alarm, Esp8266Frc),
         VMSTATE_BOOL(int_status, Esp8266Frc),
-        VMSTATE_UINT32(base_count, Esp8266Frc),
-        VMSTATE_INT64(base_ns, Esp8266Frc),
+        VMSTATE_BOOL(running, Esp8266Frc),
         VMSTATE_END_OF_LIST()
     }
 };
 
 static const VMStateDescription vmstate_esp8266_frc_timer = {
     .name = TYPE_ESP8266_FRC_TIMER,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .fields = (const VMStateField[]) {
+        VMSTATE_CLOCK(clk, Esp8266FrcTimerState),
         VMSTATE_STRUCT_ARRAY(frc, Esp8266FrcTimerState, ESP8266_FRC_NUM, 1,
                              vmstate_esp8266_frc, Esp8266Frc),
         VMSTATE_END_OF_LIST()
@@ -382,6 +407,7 @@ static void esp8266_frc_class_init(ObjectClass *klass, void *data)
     ResettableClass *rc = RESETTABLE_CLASS(klass);
 
     dc->realize = esp8266_frc_realize;
+    dc->unrealize = esp8266_frc_unrealize;
     dc->vmsd = &vmstate_esp8266_frc_timer;
     dc->desc = "ESP8266 FRC1/FRC2 timers";
     rc->phases.enter = esp8266_frc_reset_enter;

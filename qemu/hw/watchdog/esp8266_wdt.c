@@ -19,9 +19,7 @@
 #include "qemu/module.h"
 #include "qapi/error.h"
 #include "hw/watchdog/esp8266_wdt.h"
-#include "hw/misc/esp8266_rtc.h"
 #include "hw/irq.h"
-#include "hw/qdev-properties.h"
 #include "hw/registerfields.h"
 #include "migration/vmstate.h"
 #include "system/watchdog.h"
@@ -54,7 +52,7 @@ static void esp8266_wdt_expired(void *opaque)
     Esp8266WdtState *s = opaque;
 
     trace_esp8266_wdt_expired(s->stage);
-    if (s->rtc && esp8266_rtc_in_deep_sleep(s->rtc)) {
+    if (s->sleeping) {
         return;
     }
     if (s->stage == 0) {
@@ -65,8 +63,8 @@ static void esp8266_wdt_expired(void *opaque)
         return;
     }
     /* Default action: reset (-action watchdog=... can choose another). */
-    if (s->rtc && get_watchdog_action() == WATCHDOG_ACTION_RESET) {
-        esp8266_rtc_set_reset_cause(s->rtc, ESP8266_RESET_WATCHDOG);
+    if (get_watchdog_action() == WATCHDOG_ACTION_RESET) {
+        qemu_irq_pulse(s->reset_cause);
     }
     timer_del(s->timer);
     watchdog_perform_action();
@@ -162,6 +160,11 @@ static void esp8266_wdt_reset_hold(Object *obj, ResetType type)
     qemu_irq_lower(ESP8266_WDT(obj)->irq);
 }
 
+static void esp8266_wdt_set_sleep(void *opaque, int n, int level)
+{
+    ESP8266_WDT(opaque)->sleeping = level;
+}
+
 static void esp8266_wdt_init(Object *obj)
 {
     Esp8266WdtState *s = ESP8266_WDT(obj);
@@ -171,6 +174,8 @@ static void esp8266_wdt_init(Object *obj)
                           TYPE_ESP8266_WDT, ESP8266_WDT_MMIO_SIZE);
     sysbus_init_mmio(sbd, &s->iomem);
     sysbus_init_irq(sbd, &s->irq);
+    qdev_init_gpio_out_named(DEVICE(obj), &s->reset_cause, "reset-cause", 1);
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_wdt_set_sleep, "sleep", 1);
 }
 
 static void esp8266_wdt_realize(DeviceState *dev, Error **errp)
@@ -180,11 +185,6 @@ static void esp8266_wdt_realize(DeviceState *dev, Error **errp)
     s->timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, esp8266_wdt_expired, s);
 }
 
-static const Property esp8266_wdt_props[] = {
-    DEFINE_PROP_LINK("rtc", Esp8266WdtState, rtc, TYPE_ESP8266_RTC,
-                     Esp8266RtcState *),
-};
-
 static const VMStateDescription vmstate_esp8266_wdt = {
     .name = TYPE_ESP8266_WDT,
     .version_id = 1,
@@ -193,6 +193,7 @@ static const VMStateDescription vmstate_esp8266_wdt = {
         VMSTATE_UINT32_ARRAY(regs, Esp8266WdtState, ESP8266_WDT_NUM_REGS),
         VMSTATE_UINT32(stage, Esp8266WdtState),
         VMSTATE_TIMER_PTR(timer, Esp8266WdtState),
+        VMSTATE_BOOL(sleeping, Esp8266WdtState),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -205,7 +206,6 @@ static void esp8266_wdt_class_init(ObjectClass *klass, void *data)
     dc->realize = esp8266_wdt_realize;
     dc->vmsd = &vmstate_esp8266_wdt;
     dc->desc = "ESP8266 hardware watchdog";
-    device_class_set_props(dc, esp8266_wdt_props);
     rc->phases.enter = esp8266_wdt_reset_enter;
     rc->phases.hold = esp8266_wdt_reset_hold;
 }

@@ -20,6 +20,7 @@
 #include "qapi/error.h"
 #include "hw/boards.h"
 #include "hw/qdev-properties.h"
+#include "hw/xtensa/esp8266_boot.h"
 #include "hw/xtensa/esp8266_soc.h"
 #include "system/blockdev.h"
 #include "system/system.h"
@@ -61,6 +62,7 @@ static void esp8266_load_rom(Esp8266SocState *s, const char *name,
     memcpy(rom, data, len);
     stl_le_p(rom + ESP8266_ROM_MAGIC_OFFSET, ESP8266_ROM_MAGIC_VALUE);
     s->rom_loaded = true;
+    s->download.rom_loaded = true;  /* loaded code may call the ROM */
 }
 
 static void esp8266_machine_init(MachineState *machine)

@@ -18,7 +18,10 @@
 #include "cpu.h"
 #include "elf.h"
 #include "exec/address-spaces.h"
+#include "hw/irq.h"
 #include "hw/loader.h"
+#include "hw/stream.h"
+#include "hw/xtensa/esp8266_boot.h"
 #include "hw/xtensa/esp8266_soc.h"
 #include "trace.h"
 
@@ -38,13 +41,19 @@ static void G_GNUC_PRINTF(2, 3) esp8266_boot_print(Esp8266SocState *s,
     va_start(ap, fmt);
     text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    esp8266_uart_write_raw(&s->uart[0], text, strlen(text));
+    /* UART0's TX FIFO, behind the guest's bytes; never blocks. */
+    stream_push(STREAM_SINK(&s->uart[0]), (uint8_t *)text, strlen(text),
+                true);
 }
 
 static void esp8266_boot_banner(Esp8266SocState *s, const char *mode)
 {
     esp8266_boot_print(s, "\r\n ets Jan  8 2013,rst cause:%u, boot mode:%s"
-                       "\r\n\r\n", esp8266_soc_reset_cause(s), mode);
+                       "\r\n\r\n",
+                       (unsigned)object_property_get_uint(OBJECT(&s->rtc),
+                                                          "reset-code",
+                                                          &error_abort),
+                       mode);
 }
 
 /* Stop the CPU: nothing to run (the ROM would spin in a loop). */
@@ -52,18 +61,13 @@ static void esp8266_boot_halt(Esp8266SocState *s, const char *why)
 {
     qemu_log_mask(LOG_GUEST_ERROR, "esp8266: boot failed: %s\n", why);
     esp8266_boot_print(s, "%s\r\n", why);
-    xtensa_runstall(&s->cpu->env, true);
+    qemu_irq_raise(s->boot_halt);
 }
 
 static void esp8266_boot_start(Esp8266SocState *s, uint32_t entry)
 {
-    CPUXtensaState *env = &s->cpu->env;
-
     trace_esp8266_boot_start(entry);
-    env->pc = entry;
-    env->regs[1] = ESP8266_BOOT_STACK_TOP;
-    /* User vector mode, no exception mode, interrupts masked. */
-    env->sregs[PS] = PS_UM | 0xf;
+    esp8266_boot_set_entry(&s->cpu->env, entry);
 }
 
 /* Load the esptool v1 image at flash offset 0; false if there is none. */
@@ -133,18 +137,16 @@ static bool esp8266_boot_flash_image(Esp8266SocState *s, uint32_t *entry)
 
 void esp8266_boot_reset(Esp8266SocState *s)
 {
-    CPUXtensaState *env = &s->cpu->env;
     uint32_t entry;
 
-    esp8266_download_stop(s);
-    xtensa_runstall(env, false);
+    /* Download mode stopped itself in its reset; the CPU is released. */
+    qemu_irq_lower(s->boot_halt);
     cpu_reset(CPU(s->cpu));
 
     if (s->boot_mode == ESP8266_BOOT_DOWNLOAD && !s->boot_flash_once) {
         esp8266_boot_banner(s, BOOT_MODE_UART);
         esp8266_boot_print(s, "waiting for host\r\n");
-        xtensa_runstall(env, true);
-        esp8266_download_start(s);
+        esp8266_download_start(&s->download);
         return;
     }
 

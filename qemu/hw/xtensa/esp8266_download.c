@@ -1,8 +1,10 @@
 /*
  * ESP8266 UART download mode: the serial flasher protocol of the mask ROM
  *
- * With boot-mode=download (GPIO0 strapped low) the machine's boot code
- * holds the CPU and this code answers esptool on UART0, as the ROM does:
+ * With boot-mode=download (GPIO0 strapped low) the boot code starts this
+ * device at reset: it holds the CPU (GPIO "runstall"), takes UART0's
+ * input (GPIO "uart-bypass"; UART0 pushes the bytes into this stream
+ * sink) and answers esptool, as the ROM does, through UART0's TX FIFO:
  * SLIP frames (0xC0 ... 0xC0, 0xDB escapes) carrying
  *   request:  0x00, op, size (LE16), checksum (LE32), data[size]
  *   response: 0x01, op, size (LE16), value (LE32), status, error
@@ -17,9 +19,16 @@
 #include "qemu/osdep.h"
 #include "qemu/log.h"
 #include "qemu/error-report.h"
+#include "qapi/error.h"
 #include "cpu.h"
 #include "exec/address-spaces.h"
-#include "hw/xtensa/esp8266_soc.h"
+#include "hw/irq.h"
+#include "hw/sysbus.h"
+#include "hw/qdev-properties.h"
+#include "hw/ssi/esp8266_spi_flash.h"
+#include "hw/xtensa/esp8266_boot.h"
+#include "hw/xtensa/esp8266_download.h"
+#include "migration/vmstate.h"
 #include "system/runstate.h"
 #include "trace.h"
 
@@ -49,11 +58,8 @@
 #define CHECKSUM_SEED       0xef
 #define SYNC_REPLIES        8
 #define SYNC_VALUE          0x20120707
-#define MAX_PACKET          (0x4000 + 64)
 #define HEADER_SIZE         8
 #define BLOCK_HEADER_SIZE   16
-/* esptool derives the crystal from CLKDIV at its baud rate: 52 MHz APB */
-#define DOWNLOAD_CLKDIV     (52000000 / 115200)
 /*
  * UART0 CONF1 as the ROM's UART driver leaves it for loaded code: RX FIFO
  * full threshold 1 (an interrupt per received byte), RX timeout off.  The
@@ -62,21 +68,6 @@
 #define UART_CONF1_OFFSET   0x24
 #define DOWNLOAD_UART_CONF1 0x01
 
-struct Esp8266DownloadState {
-    Esp8266SocState *soc;
-    bool active;
-    bool in_frame;
-    bool escape;
-    bool overflow;
-    uint32_t len;
-    uint8_t pkt[MAX_PACKET];
-
-    /* FLASH_BEGIN / MEM_BEGIN parameters */
-    uint32_t flash_offset;
-    uint32_t flash_block_size;
-    uint32_t mem_offset;
-    uint32_t mem_block_size;
-};
 
 static void esp8266_download_send(Esp8266DownloadState *d, uint8_t op,
                                   uint32_t value, uint8_t status,
@@ -107,7 +98,10 @@ static void esp8266_download_send(Esp8266DownloadState *d, uint8_t op,
         }
     }
     out[n++] = SLIP_END;
-    esp8266_uart_write_raw(&d->soc->uart[0], out, n);
+    /* Queued behind earlier output; what does not fit is dropped. */
+    if (stream_push(STREAM_SINK(d->uart), out, n, true) < (size_t)n) {
+        trace_esp8266_download_reply_dropped(op);
+    }
 }
 
 static void esp8266_download_ok(Esp8266DownloadState *d, uint8_t op,
@@ -132,36 +126,42 @@ static uint8_t esp8266_download_checksum(const uint8_t *data, uint32_t len)
     return c;
 }
 
+static void esp8266_download_stop(Esp8266DownloadState *d)
+{
+    if (d->active) {
+        trace_esp8266_download_active(false);
+    }
+    d->active = false;
+    qemu_irq_lower(d->uart_bypass);
+    qemu_irq_lower(d->runstall);
+}
+
 /* Leave download mode and run code loaded with MEM_DATA. */
 static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
 {
-    Esp8266SocState *s = d->soc;
-    CPUXtensaState *env = &s->cpu->env;
-    uint8_t conf1[4];
+    XtensaCPU *cpu = XTENSA_CPU(d->cpu);
+    MemoryRegion *uart_regs = sysbus_mmio_get_region(SYS_BUS_DEVICE(d->uart), 0);
 
-    esp8266_download_stop(s);
-    if (!s->rom_loaded) {
+    if (!d->rom_loaded) {
         warn_report_once("esp8266: starting code loaded over UART without "
                          "a ROM image: esptool's flasher stub needs one "
                          "(-bios build/rom/esp8266-rom.bin), or use "
                          "esptool --no-stub");
     }
-    /* through the bus, as the ROM's code would write it */
-    stl_le_p(conf1, DOWNLOAD_UART_CONF1);
-    address_space_write(&address_space_memory,
-                        ESP8266_UART0_BASE + UART_CONF1_OFFSET,
-                        MEMTXATTRS_UNSPECIFIED, conf1, sizeof(conf1));
-    env->pc = entry;
-    env->regs[1] = ESP8266_BOOT_STACK_TOP;
+    /* through UART0's registers, as the ROM's code would write it */
+    memory_region_dispatch_write(uart_regs, UART_CONF1_OFFSET,
+                                 DOWNLOAD_UART_CONF1, MO_32,
+                                 MEMTXATTRS_UNSPECIFIED);
+    esp8266_boot_set_entry(&cpu->env, entry);
     /*
      * The ROM calls the loaded code with interrupts unmasked (INTLEVEL 0):
      * esptool's stub never lowers INTLEVEL, it only attaches and unmasks its
      * UART interrupt through the ROM (-bios).  INTENABLE is 0 after reset.
      */
-    env->sregs[PS] = PS_UM;
+    cpu->env.sregs[PS] = PS_UM;
     /* the halt request of entering download mode is still pending */
-    cpu_reset_interrupt(CPU(s->cpu), CPU_INTERRUPT_HALT);
-    xtensa_runstall(env, false);
+    cpu_reset_interrupt(CPU(cpu), CPU_INTERRUPT_HALT);
+    esp8266_download_stop(d);
 }
 
 /* A block command: 16-byte header (len, seq, 0, 0) then the data. */
@@ -190,7 +190,7 @@ static bool esp8266_download_block(Esp8266DownloadState *d, uint8_t op,
 
 static void esp8266_download_command(Esp8266DownloadState *d)
 {
-    Esp8266SocState *s = d->soc;
+    Esp8266SpiFlashState *flash = ESP8266_SPI_FLASH(d->flash);
     const uint8_t *p = d->pkt;
     const uint8_t *data = p + HEADER_SIZE;
     uint8_t op;
@@ -263,7 +263,7 @@ static void esp8266_download_command(Esp8266DownloadState *d)
          * esptool shrinks erase_size to undo an erase bug of the real ROM;
          * erasing everything the blocks will cover is what that yields.
          */
-        esp8266_spi_flash_erase_range(&s->spi_flash, d->flash_offset,
+        esp8266_spi_flash_erase_range(flash, d->flash_offset,
                                       MAX((uint64_t)erase, (uint64_t)nblocks *
                                           d->flash_block_size));
         esp8266_download_ok(d, op, 0);
@@ -273,11 +273,11 @@ static void esp8266_download_command(Esp8266DownloadState *d)
             break;
         }
         addr = d->flash_offset + seq * d->flash_block_size;
-        if ((uint64_t)addr + len > esp8266_spi_flash_size(&s->spi_flash)) {
+        if ((uint64_t)addr + len > esp8266_spi_flash_size(flash)) {
             esp8266_download_fail(d, op, ERR_FLASH_WRITE);
             break;
         }
-        esp8266_spi_flash_program(&s->spi_flash, addr,
+        esp8266_spi_flash_program(flash, addr,
                                   data + BLOCK_HEADER_SIZE, len);
         esp8266_download_ok(d, op, 0);
         break;
@@ -285,7 +285,7 @@ static void esp8266_download_command(Esp8266DownloadState *d)
         esp8266_download_ok(d, op, 0);
         if (size >= 4 && ldl_le_p(data) == 0) {
             /* "reboot": run the firmware now in flash */
-            s->boot_flash_once = true;
+            qemu_irq_pulse(d->flash_boot);
             qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
         }
         break;
@@ -334,10 +334,12 @@ static void esp8266_download_command(Esp8266DownloadState *d)
     }
 }
 
-static void esp8266_download_rx(void *opaque, const uint8_t *buf, int size)
+/* Bytes from UART0 (stream sink): SLIP frames, one request each. */
+static size_t esp8266_download_push(StreamSink *obj, uint8_t *buf, size_t size,
+                                    bool eop)
 {
-    Esp8266DownloadState *d = opaque;
-    int i;
+    Esp8266DownloadState *d = ESP8266_DOWNLOAD(obj);
+    size_t i;
 
     for (i = 0; i < size && d->active; i++) {
         uint8_t c = buf[i];
@@ -364,35 +366,130 @@ static void esp8266_download_rx(void *opaque, const uint8_t *buf, int size)
             d->escape = true;
             continue;
         }
-        if (d->len >= MAX_PACKET) {
+        if (d->len >= ESP8266_DOWNLOAD_MAX_PACKET) {
             d->overflow = true;
             continue;
         }
         d->pkt[d->len++] = c;
     }
+    /* Inactive: the bytes are consumed and dropped, like line noise. */
+    return size;
 }
 
-void esp8266_download_start(Esp8266SocState *s)
+void esp8266_download_start(Esp8266DownloadState *d)
 {
-    Esp8266DownloadState *d = s->download;
-
-    if (!d) {
-        d = s->download = g_new0(Esp8266DownloadState, 1);
-        d->soc = s;
-    }
+    trace_esp8266_download_active(true);
     d->active = true;
     d->in_frame = false;
     d->escape = false;
     d->overflow = false;
     d->len = 0;
-    s->uart[0].clkdiv = DOWNLOAD_CLKDIV;
-    esp8266_uart_set_rx_hook(&s->uart[0], esp8266_download_rx, d);
+    qemu_irq_raise(d->runstall);
+    qemu_irq_raise(d->uart_bypass);
 }
 
-void esp8266_download_stop(Esp8266SocState *s)
+static void esp8266_download_reset_hold(Object *obj, ResetType type)
 {
-    if (s->download && s->download->active) {
-        s->download->active = false;
-        esp8266_uart_set_rx_hook(&s->uart[0], NULL, NULL);
-    }
+    esp8266_download_stop(ESP8266_DOWNLOAD(obj));
 }
+
+static void esp8266_download_init(Object *obj)
+{
+    Esp8266DownloadState *d = ESP8266_DOWNLOAD(obj);
+    DeviceState *dev = DEVICE(obj);
+
+    qdev_init_gpio_out_named(dev, &d->uart_bypass, "uart-bypass", 1);
+    qdev_init_gpio_out_named(dev, &d->runstall, "runstall", 1);
+    qdev_init_gpio_out_named(dev, &d->flash_boot, "flash-boot", 1);
+}
+
+static void esp8266_download_realize(DeviceState *dev, Error **errp)
+{
+    Esp8266DownloadState *d = ESP8266_DOWNLOAD(dev);
+
+    if (!d->uart || !d->flash || !d->cpu) {
+        error_setg(errp, "esp8266-download: the 'uart', 'flash' and 'cpu' "
+                   "links must be set");
+        return;
+    }
+    d->pkt = g_malloc0(ESP8266_DOWNLOAD_MAX_PACKET);
+}
+
+static void esp8266_download_unrealize(DeviceState *dev)
+{
+    g_free(ESP8266_DOWNLOAD(dev)->pkt);
+}
+
+static bool esp8266_download_len_valid(void *opaque, int version_id)
+{
+    return ESP8266_DOWNLOAD(opaque)->len <= ESP8266_DOWNLOAD_MAX_PACKET;
+}
+
+/*
+ * The protocol state travels with the machine: a migration between two
+ * esptool requests (or in the middle of one) continues where it was.
+ */
+static const VMStateDescription vmstate_esp8266_download = {
+    .name = TYPE_ESP8266_DOWNLOAD,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(active, Esp8266DownloadState),
+        VMSTATE_BOOL(in_frame, Esp8266DownloadState),
+        VMSTATE_BOOL(escape, Esp8266DownloadState),
+        VMSTATE_BOOL(overflow, Esp8266DownloadState),
+        VMSTATE_UINT32(len, Esp8266DownloadState),
+        VMSTATE_VALIDATE("len is in range", esp8266_download_len_valid),
+        VMSTATE_VBUFFER_UINT32(pkt, Esp8266DownloadState, 1, NULL, len),
+        VMSTATE_UINT32(flash_offset, Esp8266DownloadState),
+        VMSTATE_UINT32(flash_block_size, Esp8266DownloadState),
+        VMSTATE_UINT32(mem_offset, Esp8266DownloadState),
+        VMSTATE_UINT32(mem_block_size, Esp8266DownloadState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+static const Property esp8266_download_properties[] = {
+    DEFINE_PROP_LINK("uart", Esp8266DownloadState, uart, TYPE_STREAM_SINK,
+                     Object *),
+    DEFINE_PROP_LINK("flash", Esp8266DownloadState, flash,
+                     TYPE_ESP8266_SPI_FLASH, Object *),
+    DEFINE_PROP_LINK("cpu", Esp8266DownloadState, cpu, TYPE_XTENSA_CPU,
+                     Object *),
+};
+
+static void esp8266_download_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+    StreamSinkClass *ssc = STREAM_SINK_CLASS(klass);
+
+    dc->realize = esp8266_download_realize;
+    dc->unrealize = esp8266_download_unrealize;
+    dc->vmsd = &vmstate_esp8266_download;
+    dc->desc = "ESP8266 ROM UART download mode (esptool protocol)";
+    /* Part of the SoC: needs its links to UART0, the flash and the CPU */
+    dc->user_creatable = false;
+    device_class_set_props(dc, esp8266_download_properties);
+    rc->phases.hold = esp8266_download_reset_hold;
+    ssc->push = esp8266_download_push;
+}
+
+static const TypeInfo esp8266_download_info = {
+    .name = TYPE_ESP8266_DOWNLOAD,
+    .parent = TYPE_SYS_BUS_DEVICE,
+    .instance_size = sizeof(Esp8266DownloadState),
+    .instance_init = esp8266_download_init,
+    .class_init = esp8266_download_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_STREAM_SINK },
+        { }
+    },
+};
+
+static void esp8266_download_register_types(void)
+{
+    type_register_static(&esp8266_download_info);
+}
+
+type_init(esp8266_download_register_types)

@@ -20,6 +20,8 @@
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "hw/misc/unimp.h"
+#include "migration/vmstate.h"
+#include "hw/xtensa/esp8266_boot.h"
 #include "hw/xtensa/esp8266_soc.h"
 #include "net/net.h"
 #include "system/system.h"
@@ -31,12 +33,6 @@ qemu_irq esp8266_soc_cpu_irq(Esp8266SocState *s, int inum)
 
     assert(inum >= 0 && inum < env->config->ninterrupt);
     return env->irq_inputs[inum];
-}
-
-/* --- peripherals (periph helper) begin --- */
-uint32_t esp8266_soc_reset_cause(Esp8266SocState *s)
-{
-    return esp8266_rtc_reset_code(esp8266_rtc_reset_cause(&s->rtc));
 }
 
 static void esp8266_soc_init_peripherals(Object *obj)
@@ -52,9 +48,11 @@ static void esp8266_soc_init_peripherals(Object *obj)
 }
 
 static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
-                                            MemoryRegion *sys, Error **errp)
+                                            Error **errp)
 {
     DeviceState *dport = DEVICE(&s->dport);
+    DeviceState *rtc = DEVICE(&s->rtc);
+    DeviceState *gpio = DEVICE(&s->gpio);
     SysBusDevice *sbd;
 
     /* DPORT: its EDGE_INT_ENABLE gates the WDT, FRC1 and FRC2 interrupts */
@@ -78,10 +76,12 @@ static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
     }
     sysbus_mmio_map(sbd, 0, ESP8266_RTC_BASE);
     sysbus_mmio_map(sbd, 1, ESP8266_RTC_MEM_BASE);
-    qdev_connect_gpio_out_named(DEVICE(&s->rtc), "runstall", 0,
-                                xtensa_get_runstall(&s->cpu->env));
+    qdev_connect_gpio_out_named(rtc, "runstall", 0,
+                                qdev_get_gpio_in(DEVICE(&s->runstall_or),
+                                                 ESP8266_RUNSTALL_RTC));
 
-    /* FRC1/FRC2 timers */
+    /* FRC1/FRC2 timers, on the APB clock */
+    qdev_connect_clock_in(DEVICE(&s->frc), "clk", s->apb_clk);
     sbd = SYS_BUS_DEVICE(&s->frc);
     if (!sysbus_realize(sbd, errp)) {
         return false;
@@ -94,9 +94,7 @@ static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
                        qdev_get_gpio_in_named(dport, "edge-in",
                                               ESP8266_DPORT_EDGE_FRC2));
 
-    /* Hardware watchdog */
-    object_property_set_link(OBJECT(&s->wdt), "rtc", OBJECT(&s->rtc),
-                             &error_abort);
+    /* Hardware watchdog: its reset cause goes to the RTC */
     sbd = SYS_BUS_DEVICE(&s->wdt);
     if (!sysbus_realize(sbd, errp)) {
         return false;
@@ -104,10 +102,14 @@ static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
     sysbus_mmio_map(sbd, 0, ESP8266_WDT_BASE);
     sysbus_connect_irq(sbd, 0, qdev_get_gpio_in_named(dport, "edge-in",
                                                       ESP8266_DPORT_EDGE_WDT));
+    qdev_connect_gpio_out_named(DEVICE(&s->wdt), "reset-cause", 0,
+                                qdev_get_gpio_in_named(rtc, "reset-cause",
+                                                       ESP8266_RESET_WATCHDOG));
+    qdev_connect_gpio_out_named(rtc, "deep-sleep", 0,
+                                qdev_get_gpio_in_named(DEVICE(&s->wdt),
+                                                       "sleep", 0));
 
     /* GPIO (GPIO16 through the RTC); straps: GPIO15 low, GPIO0, GPIO2 high */
-    object_property_set_link(OBJECT(&s->gpio), "rtc", OBJECT(&s->rtc),
-                             &error_abort);
     qdev_prop_set_uint32(DEVICE(&s->gpio), "strapping",
                          s->boot_mode == ESP8266_BOOT_DOWNLOAD ? 0x1 : 0x3);
     sbd = SYS_BUS_DEVICE(&s->gpio);
@@ -116,6 +118,14 @@ static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
     }
     sysbus_mmio_map(sbd, 0, ESP8266_GPIO_BASE);
     sysbus_connect_irq(sbd, 0, esp8266_soc_cpu_irq(s, ESP8266_IRQ_GPIO));
+    qdev_connect_gpio_out_named(gpio, "gpio16-in", 0,
+                                qdev_get_gpio_in_named(rtc, "gpio16-in", 0));
+    qdev_connect_gpio_out_named(rtc, "gpio16-level", 0,
+                                qdev_get_gpio_in_named(gpio, "gpio16-from-rtc",
+                                                       0));
+    qdev_connect_gpio_out_named(rtc, "gpio16-oe", 0,
+                                qdev_get_gpio_in_named(gpio, "gpio16-from-rtc",
+                                                       1));
 
     /* IOMUX */
     sbd = SYS_BUS_DEVICE(&s->iomux);
@@ -125,7 +135,6 @@ static bool esp8266_soc_realize_peripherals(Esp8266SocState *s,
     sysbus_mmio_map(sbd, 0, ESP8266_IOMUX_BASE);
     return true;
 }
-/* --- peripherals end --- */
 
 /*
  * eFuse words (read-only): the MAC address and chip id as esptool and the
@@ -206,26 +215,20 @@ static void esp8266_soc_unimp_background(const char *name, hwaddr base,
     sysbus_mmio_map_overlap(SYS_BUS_DEVICE(dev), 0, base, -2000);
 }
 
-/* UART0 and UART1 share CPU interrupt 5: the line is the OR of both. */
-static void esp8266_soc_uart_irq(void *opaque, int n, int level)
+/* Download mode's FLASH_END "reboot": the next boot is from flash. */
+static void esp8266_soc_flash_boot(void *opaque, int n, int level)
 {
     Esp8266SocState *s = opaque;
 
     if (level) {
-        s->uart_irq_level |= 1u << n;
-    } else {
-        s->uart_irq_level &= ~(1u << n);
+        s->boot_flash_once = true;
     }
-    qemu_set_irq(esp8266_soc_cpu_irq(s, ESP8266_IRQ_UART), !!s->uart_irq_level);
 }
 
 static void esp8266_soc_init(Object *obj)
 {
     Esp8266SocState *s = ESP8266_SOC(obj);
     int i;
-
-    qdev_init_gpio_in_named(DEVICE(obj), esp8266_soc_uart_irq, "uart-irq",
-                            ARRAY_SIZE(s->uart));
 
     for (i = 0; i < ARRAY_SIZE(s->uart); i++) {
         g_autofree char *name = g_strdup_printf("uart%d", i);
@@ -234,6 +237,13 @@ static void esp8266_soc_init(Object *obj)
     }
     object_initialize_child(obj, "spi-flash", &s->spi_flash,
                             TYPE_ESP8266_SPI_FLASH);
+    object_initialize_child(obj, "download", &s->download,
+                            TYPE_ESP8266_DOWNLOAD);
+    object_initialize_child(obj, "runstall-or", &s->runstall_or, TYPE_OR_IRQ);
+    object_initialize_child(obj, "uart-irq-or", &s->uart_irq_or, TYPE_OR_IRQ);
+    s->apb_clk = clock_new(obj, "apb-clk");
+    qdev_init_gpio_in_named(DEVICE(obj), esp8266_soc_flash_boot,
+                            "flash-boot-once", 1);
     object_property_add_alias(obj, "drive", OBJECT(&s->spi_flash), "drive");
     object_property_add_alias(obj, "serial0", OBJECT(&s->uart[0]), "chardev");
     object_property_add_alias(obj, "serial1", OBJECT(&s->uart[1]), "chardev");
@@ -261,6 +271,9 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
         memcpy(s->mac.a, default_mac, sizeof(s->mac.a));
     }
 
+    /* The APB clock (80 MHz, whatever the CPU clock) */
+    clock_set_hz(s->apb_clk, ESP8266_APB_FREQ_HZ);
+
     /* CPU */
     s->cpu = XTENSA_CPU(object_new(XTENSA_CPU_TYPE_NAME("lx106")));
     object_property_add_child(OBJECT(s), "cpu", OBJECT(s->cpu));
@@ -275,6 +288,17 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
     if (!qdev_realize_and_unref(DEVICE(s->cpu), NULL, errp)) {
         return;
     }
+
+    /* The CPU's RUNSTALL input: deep sleep, boot halt, download mode */
+    object_property_set_int(OBJECT(&s->runstall_or), "num-lines",
+                            ESP8266_RUNSTALL_NUM, &error_abort);
+    if (!qdev_realize(DEVICE(&s->runstall_or), NULL, errp)) {
+        return;
+    }
+    qdev_connect_gpio_out(DEVICE(&s->runstall_or), 0,
+                          xtensa_get_runstall(&s->cpu->env));
+    s->boot_halt = qdev_get_gpio_in(DEVICE(&s->runstall_or),
+                                    ESP8266_RUNSTALL_BOOT);
 
     /* Memories */
     if (!memory_region_init_rom(&s->rom, OBJECT(s), "esp8266.rom",
@@ -296,15 +320,32 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
     }
     memory_region_add_subregion(sys, ESP8266_DRAM_BASE, &s->dram);
 
-    /* UART0, UART1: both on CPU interrupt 5, through esp8266_soc_uart_irq */
+    /* UART0, UART1: both on CPU interrupt 5, through an OR gate */
+    object_property_set_int(OBJECT(&s->uart_irq_or), "num-lines",
+                            ARRAY_SIZE(s->uart), &error_abort);
+    if (!qdev_realize(DEVICE(&s->uart_irq_or), NULL, errp)) {
+        return;
+    }
+    qdev_connect_gpio_out(DEVICE(&s->uart_irq_or), 0,
+                          esp8266_soc_cpu_irq(s, ESP8266_IRQ_UART));
     for (i = 0; i < ARRAY_SIZE(s->uart); i++) {
         SysBusDevice *sbd = SYS_BUS_DEVICE(&s->uart[i]);
 
+        if (i == 0) {
+            /* download mode takes UART0's input while it is active */
+            object_property_set_link(OBJECT(sbd), "rx-sink",
+                                     OBJECT(&s->download), &error_abort);
+            if (s->boot_mode == ESP8266_BOOT_DOWNLOAD) {
+                qdev_prop_set_uint32(DEVICE(sbd), "clkdiv-reset",
+                                     ESP8266_DOWNLOAD_UART_CLKDIV);
+            }
+        }
         if (!sysbus_realize(sbd, errp)) {
             return;
         }
         sysbus_mmio_map(sbd, 0, uart_base[i]);
-        sysbus_connect_irq(sbd, 0, qdev_get_gpio_in_named(dev, "uart-irq", i));
+        sysbus_connect_irq(sbd, 0, qdev_get_gpio_in(DEVICE(&s->uart_irq_or),
+                                                    i));
     }
 
     /* SPI0 flash controller and the cached flash window */
@@ -320,12 +361,32 @@ static void esp8266_soc_realize(DeviceState *dev, Error **errp)
     memory_region_add_subregion(sys, ESP8266_FLASH_WINDOW_BASE,
                                 &s->flash_window);
 
+    /* The ROM's UART download mode, on UART0 */
+    object_property_set_link(OBJECT(&s->download), "uart",
+                             OBJECT(&s->uart[0]), &error_abort);
+    object_property_set_link(OBJECT(&s->download), "flash",
+                             OBJECT(&s->spi_flash), &error_abort);
+    object_property_set_link(OBJECT(&s->download), "cpu", OBJECT(s->cpu),
+                             &error_abort);
+    if (!sysbus_realize(SYS_BUS_DEVICE(&s->download), errp)) {
+        return;
+    }
+    qdev_connect_gpio_out_named(DEVICE(&s->download), "uart-bypass", 0,
+                                qdev_get_gpio_in_named(DEVICE(&s->uart[0]),
+                                                       "rx-bypass", 0));
+    qdev_connect_gpio_out_named(DEVICE(&s->download), "runstall", 0,
+                                qdev_get_gpio_in(DEVICE(&s->runstall_or),
+                                                 ESP8266_RUNSTALL_DOWNLOAD));
+    qdev_connect_gpio_out_named(DEVICE(&s->download), "flash-boot", 0,
+                                qdev_get_gpio_in_named(dev, "flash-boot-once",
+                                                       0));
+
     /* eFuse words, over the DPORT block */
     memory_region_init_io(&s->efuse, OBJECT(s), &esp8266_efuse_ops, s,
                           "esp8266.efuse", ESP8266_EFUSE_SIZE);
     memory_region_add_subregion_overlap(sys, ESP8266_EFUSE_BASE, &s->efuse, 1);
 
-    if (!esp8266_soc_realize_peripherals(s, sys, errp)) {
+    if (!esp8266_soc_realize_peripherals(s, errp)) {
         return;
     }
 
@@ -350,6 +411,21 @@ static void esp8266_soc_reset_exit(Object *obj, ResetType type)
     esp8266_boot_reset(ESP8266_SOC(obj));
 }
 
+/*
+ * The SoC's own state: the one-shot flash boot that download mode's
+ * FLASH_END asked for (its devices, the OR gates and the RAM migrate
+ * themselves).
+ */
+static const VMStateDescription vmstate_esp8266_soc = {
+    .name = TYPE_ESP8266_SOC,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(boot_flash_once, Esp8266SocState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static const Property esp8266_soc_properties[] = {
     DEFINE_PROP_UINT32("boot-mode", Esp8266SocState, boot_mode,
                        ESP8266_BOOT_FLASH),
@@ -364,6 +440,7 @@ static void esp8266_soc_class_init(ObjectClass *klass, void *data)
     ResettableClass *rc = RESETTABLE_CLASS(klass);
 
     dc->realize = esp8266_soc_realize;
+    dc->vmsd = &vmstate_esp8266_soc;
     rc->phases.exit = esp8266_soc_reset_exit;
     /* Created by the board only: needs the system memory and -nic config */
     dc->user_creatable = false;

@@ -8,6 +8,7 @@
 #define HW_CHAR_ESP8266_UART_H
 
 #include "hw/sysbus.h"
+#include "hw/stream.h"
 #include "chardev/char-fe.h"
 #include "qemu/fifo8.h"
 #include "qemu/timer.h"
@@ -22,11 +23,17 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266UartState, ESP8266_UART)
 #define ESP8266_UART_CLK_HZ     80000000
 
 /*
- * Download mode hook: when set, bytes from the chardev go to this
- * handler instead of the RX FIFO (the machine's boot code speaks the
- * serial flasher protocol on UART0 while the CPU is held).
+ * Besides its registers and interrupt (sysbus IRQ 0) the UART has an
+ * interface for the ROM model (boot messages, download mode):
+ *  - it is a stream sink (hw/stream.h): bytes pushed into it are queued
+ *    behind the TX FIFO's bytes; the call never blocks and returns how
+ *    many fitted (the rest is dropped, traced);
+ *  - while its GPIO input "rx-bypass" is high, bytes from the chardev go
+ *    to the stream sink given by the link "rx-sink" instead of the RX
+ *    FIFO (download mode takes UART0's input while the CPU is held);
+ *  - property "clkdiv-reset": CLKDIV after reset (the ROM leaves UART0
+ *    at 52 MHz / 115200 in download mode; esptool reads it back).
  */
-typedef void (*Esp8266UartRxHook)(void *opaque, const uint8_t *buf, int size);
 
 struct Esp8266UartState {
     SysBusDevice parent_obj;
@@ -56,19 +63,9 @@ struct Esp8266UartState {
     uint32_t highpulse;
     uint32_t pulse_num;
 
-    Esp8266UartRxHook rx_hook;
-    void *rx_hook_opaque;
+    bool rx_bypass;                 /* GPIO input "rx-bypass" */
+    Object *rx_sink;                /* link "rx-sink" (stream sink) */
+    uint32_t clkdiv_reset;          /* property "clkdiv-reset" */
 };
-
-/*
- * Write text to the UART's chardev (boot messages, download mode replies):
- * queued behind the TX FIFO's bytes, never blocks; what does not fit in
- * the TX FIFO is dropped (traced).
- */
-void esp8266_uart_write_raw(Esp8266UartState *s, const void *buf, int len);
-
-/* Route received bytes to @hook (NULL: back to the RX FIFO). */
-void esp8266_uart_set_rx_hook(Esp8266UartState *s, Esp8266UartRxHook hook,
-                              void *opaque);
 
 #endif

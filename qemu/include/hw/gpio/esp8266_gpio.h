@@ -8,7 +8,6 @@
 #define HW_GPIO_ESP8266_GPIO_H
 
 #include "hw/sysbus.h"
-#include "hw/misc/esp8266_rtc.h"
 #include "qom/object.h"
 
 #define TYPE_ESP8266_GPIO "esp8266-gpio"
@@ -35,6 +34,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266GpioState, ESP8266_GPIO)
  * independent of how fast the host polls.
  * Named GPIO lines for other QEMU devices: "pin-in" (17 inputs, same as
  * the bits of "in") and "pin-out" (16 outputs: pad levels of pins 0..15).
+ * GPIO16 is part of the RTC block, connected by three lines: out
+ * "gpio16-in" (the host's level, bit 16 of "in") to the RTC, and the two
+ * inputs "gpio16-from-rtc" (0: its pad level, 1: output enabled).
  */
 struct Esp8266GpioState {
     SysBusDevice parent_obj;
@@ -42,7 +44,7 @@ struct Esp8266GpioState {
     MemoryRegion iomem;
     qemu_irq irq;                   /* CPU interrupt 4, level */
     qemu_irq pin_out[ESP8266_GPIO_NUM_PINS];
-    Esp8266RtcState *rtc;           /* link: GPIO16 */
+    qemu_irq gpio16_in;             /* to the RTC: host level on GPIO16 */
 
     uint32_t out;
     uint32_t enable;
@@ -53,6 +55,8 @@ struct Esp8266GpioState {
     uint32_t host_in;               /* "in" property */
     uint32_t pads;                  /* last pad levels, for edge detection */
     uint32_t strapping;             /* IN[31:16] */
+    bool gpio16_level;              /* from the RTC: GPIO16's pad */
+    bool gpio16_oe;                 /* from the RTC: GPIO16 is an output */
 
     /* Host-side pad meter (not guest state, not migrated). */
     int64_t pads_since_ns;          /* virtual time of the last accounting */

@@ -44,8 +44,23 @@ typedef enum Esp8266ResetCause {
     ESP8266_RESET_WATCHDOG,         /* hardware watchdog: code 4 */
     ESP8266_RESET_DEEP_SLEEP,       /* deep-sleep timer wake: code 5 */
     ESP8266_RESET_EXCEPTION,        /* set by a device: code 3 */
+    ESP8266_RESET_NUM_CAUSES,
 } Esp8266ResetCause;
 
+/*
+ * Connections:
+ *  - GPIO in "reset-cause" (one line per Esp8266ResetCause): a rising
+ *    edge on line c makes c the cause of the next system reset (raise it
+ *    right before the reset request; a reset without a recorded cause
+ *    counts as external, or as power-on for the first one);
+ *  - GPIO out "runstall": high in deep sleep (the CPU is stalled);
+ *  - GPIO out "deep-sleep": the same level, for the watchdog;
+ *  - GPIO16 lives in this block: GPIO in "gpio16-in" (the level the host
+ *    drives), GPIO out "gpio16-level" (the pad) and "gpio16-oe" (output
+ *    enabled), for the GPIO device;
+ *  - QOM properties "reset-code" (RTC_STATE1[3:0] of the last reset) and
+ *    "reset-cause" (its name), read-only.
+ */
 struct Esp8266RtcState {
     SysBusDevice parent_obj;
 
@@ -53,6 +68,9 @@ struct Esp8266RtcState {
     MemoryRegion mem;
     QEMUTimer *wake_timer;
     qemu_irq runstall;
+    qemu_irq deep_sleep;
+    qemu_irq gpio16_level;
+    qemu_irq gpio16_oe;
 
     uint32_t regs[ESP8266_RTC_NUM_REGS];
     int64_t counter_base_ns;        /* virtual time when RTC_COUNTER was 0 */
@@ -62,24 +80,5 @@ struct Esp8266RtcState {
     bool sleeping;
     uint32_t gpio16_in;             /* level driven by the host on GPIO16 */
 };
-
-/*
- * Record @c as the cause of the next system reset. Call it right before
- * qemu_system_reset_request(); a reset without a recorded cause counts as
- * external (or as power-on for the first one).
- */
-void esp8266_rtc_set_reset_cause(Esp8266RtcState *s, Esp8266ResetCause c);
-/* Cause of the last reset (valid from the RTC's reset "enter" phase on). */
-Esp8266ResetCause esp8266_rtc_reset_cause(Esp8266RtcState *s);
-/* Hardware reset code (RTC_STATE1[3:0]) for a cause, and a short name. */
-uint32_t esp8266_rtc_reset_code(Esp8266ResetCause c);
-const char *esp8266_rtc_reset_cause_name(Esp8266ResetCause c);
-/* True while the chip is in deep sleep (CPU stalled). */
-bool esp8266_rtc_in_deep_sleep(Esp8266RtcState *s);
-
-/* GPIO16 lives in the RTC block; the GPIO device uses these. */
-bool esp8266_rtc_gpio16_output_enabled(Esp8266RtcState *s);
-bool esp8266_rtc_gpio16_level(Esp8266RtcState *s);   /* pad level */
-void esp8266_rtc_set_gpio16_input(Esp8266RtcState *s, bool level);
 
 #endif

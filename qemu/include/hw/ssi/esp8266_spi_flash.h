@@ -8,6 +8,7 @@
 #define HW_SSI_ESP8266_SPI_FLASH_H
 
 #include "hw/sysbus.h"
+#include "qemu/queue.h"
 #include "qom/object.h"
 
 #define TYPE_ESP8266_SPI_FLASH "esp8266-spi-flash"
@@ -22,6 +23,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266SpiFlashState, ESP8266_SPI_FLASH)
 #define ESP8266_FLASH_DEFAULT_SIZE  (4 * MiB)
 #define ESP8266_FLASH_JEDEC_MFR     0xef
 #define ESP8266_FLASH_JEDEC_TYPE    0x40
+
+/* A range of the contents on its way to the image file. */
+typedef struct Esp8266SpiFlashWrite Esp8266SpiFlashWrite;
 
 struct Esp8266SpiFlashState {
     SysBusDevice parent_obj;
@@ -38,6 +42,14 @@ struct Esp8266SpiFlashState {
     uint8_t status;                         /* flash status register */
     bool wel;
     uint64_t unimp_logged;                  /* one bit per register */
+
+    /*
+     * Program and erase change the contents at once and queue a copy of
+     * the changed range for the image file; one asynchronous write is in
+     * flight at a time, in order.  WIP reads 1 until the queue is empty.
+     */
+    QSIMPLEQ_HEAD(, Esp8266SpiFlashWrite) writes;
+    bool write_in_flight;
 };
 
 /* The flash contents (the same memory the 0x40200000 window shows). */
@@ -45,9 +57,10 @@ const uint8_t *esp8266_spi_flash_data(Esp8266SpiFlashState *s);
 uint32_t esp8266_spi_flash_size(Esp8266SpiFlashState *s);
 
 /*
- * Direct access for the machine's download mode: erase (to 0xFF, whole
+ * Direct access for the ROM's download mode: erase (to 0xFF, whole
  * sectors containing the range) and program (NOR: new = old & data).
- * Both persist into the drive and invalidate translated code.
+ * Both change the contents at once, invalidate translated code and
+ * reach the drive asynchronously (never blocking the caller).
  */
 void esp8266_spi_flash_erase_range(Esp8266SpiFlashState *s, uint32_t offset,
                                    uint32_t len);

@@ -8,15 +8,14 @@
 #define HW_TIMER_ESP8266_FRC_TIMER_H
 
 #include "hw/sysbus.h"
-#include "qemu/timer.h"
+#include "hw/clock.h"
+#include "hw/ptimer.h"
 #include "qom/object.h"
 
 #define TYPE_ESP8266_FRC_TIMER "esp8266-frc-timer"
 OBJECT_DECLARE_SIMPLE_TYPE(Esp8266FrcTimerState, ESP8266_FRC_TIMER)
 
 #define ESP8266_FRC_MMIO_SIZE       0x100
-/* Both timers count the APB clock (80 MHz, whatever the CPU clock). */
-#define ESP8266_FRC_CLK_HZ          80000000
 #define ESP8266_FRC1_MAX            0x7FFFFF
 
 enum {
@@ -26,21 +25,29 @@ enum {
 };
 
 typedef struct Esp8266Frc {
-    QEMUTimer *timer;
+    struct Esp8266FrcTimerState *parent;
+    /*
+     * FRC1: the ptimer is the counter.  FRC2: the ptimer counts the ticks
+     * left until COUNT reaches ALARM (COUNT = ALARM - ptimer count).
+     */
+    ptimer_state *ptimer;
     qemu_irq irq;
     uint32_t load;
     uint32_t ctrl;
     uint32_t alarm;                 /* FRC2 only */
     bool int_status;
-    /* COUNT is base_count at base_ns (moving from there while enabled). */
-    uint32_t base_count;
-    int64_t base_ns;
+    bool running;                   /* the ptimer runs (not just enabled) */
 } Esp8266Frc;
 
+/*
+ * Clock input "clk": the APB clock both timers divide by 1, 16 or 256
+ * (80 MHz on the ESP8266, whatever the CPU clock).
+ */
 struct Esp8266FrcTimerState {
     SysBusDevice parent_obj;
 
     MemoryRegion iomem;
+    Clock *clk;
     Esp8266Frc frc[ESP8266_FRC_NUM];
 };
 

@@ -8,7 +8,6 @@
 #define HW_WATCHDOG_ESP8266_WDT_H
 
 #include "hw/sysbus.h"
-#include "hw/misc/esp8266_rtc.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
 
@@ -22,16 +21,23 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266WdtState, ESP8266_WDT)
 /* Stage n lasts 2^(OP & 0xF) units of 0.8 ms. */
 #define ESP8266_WDT_UNIT_NS         800000
 
+/*
+ * Connections: sysbus IRQ 0 (stage 0 interrupt, through DPORT), GPIO out
+ * "reset-cause" (raised right before a watchdog reset; to the RTC's
+ * "reset-cause" line for the watchdog), GPIO in "sleep" (high while the
+ * chip is in deep sleep: the watchdog does nothing).
+ */
 struct Esp8266WdtState {
     SysBusDevice parent_obj;
 
     MemoryRegion iomem;
     QEMUTimer *timer;
     qemu_irq irq;                   /* stage 0 interrupt, via DPORT bit 0 */
-    Esp8266RtcState *rtc;           /* link: gets the watchdog reset cause */
+    qemu_irq reset_cause;
 
     uint32_t regs[ESP8266_WDT_NUM_REGS];
     uint32_t stage;                 /* 0 or 1 while enabled */
+    bool sleeping;                  /* GPIO in "sleep" */
 };
 
 #endif

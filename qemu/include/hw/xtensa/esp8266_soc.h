@@ -8,22 +8,21 @@
 #define HW_XTENSA_ESP8266_SOC_H
 
 #include "qemu/units.h"
+#include "hw/clock.h"
+#include "hw/or-irq.h"
 #include "hw/sysbus.h"
-#include "net/net.h"
 #include "hw/char/esp8266_uart.h"
-#include "hw/ssi/esp8266_spi_flash.h"
-#include "target/xtensa/cpu-qom.h"
-#include "qom/object.h"
-/* --- peripheral headers (periph helper) begin --- */
 #include "hw/gpio/esp8266_gpio.h"
 #include "hw/misc/esp8266_dport.h"
 #include "hw/misc/esp8266_iomux.h"
 #include "hw/misc/esp8266_rtc.h"
+#include "hw/ssi/esp8266_spi_flash.h"
 #include "hw/timer/esp8266_frc_timer.h"
 #include "hw/watchdog/esp8266_wdt.h"
-/* FRC2's CPU interrupt (edge), as the SDK's ets_timer_init attaches it. */
-#define ESP8266_IRQ_FRC2            10
-/* --- peripheral headers end --- */
+#include "hw/xtensa/esp8266_download.h"
+#include "net/net.h"
+#include "target/xtensa/cpu-qom.h"
+#include "qom/object.h"
 
 #define TYPE_ESP8266_SOC "esp8266-soc"
 OBJECT_DECLARE_SIMPLE_TYPE(Esp8266SocState, ESP8266_SOC)
@@ -74,15 +73,28 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266SocState, ESP8266_SOC)
 #define ESP8266_IRQ_SOFT            7   /* internal software */
 #define ESP8266_IRQ_WDT             8   /* edge */
 #define ESP8266_IRQ_FRC1            9   /* edge */
+#define ESP8266_IRQ_FRC2            10  /* edge (the SDK's ets_timer_init) */
 
 #define ESP8266_CPU_FREQ_HZ         80000000
+#define ESP8266_APB_FREQ_HZ         80000000
+/*
+ * UART0's CLKDIV as the ROM leaves it in download mode (52 MHz APB at
+ * 115200 baud): esptool derives the 26 MHz crystal from it.
+ */
+#define ESP8266_DOWNLOAD_UART_CLKDIV    (52000000 / 115200)
+
+/* Inputs of the OR gate in front of the CPU's RUNSTALL line */
+enum {
+    ESP8266_RUNSTALL_RTC = 0,       /* deep sleep */
+    ESP8266_RUNSTALL_BOOT = 1,      /* no image to run */
+    ESP8266_RUNSTALL_DOWNLOAD = 2,  /* download mode waits for the host */
+    ESP8266_RUNSTALL_NUM,
+};
 /* 8/16-bit loads from IRAM .. end of the flash window raise LoadStoreError */
 #define ESP8266_NARROW_LOAD_ERROR_BASE  ESP8266_IRAM_BASE
 #define ESP8266_NARROW_LOAD_ERROR_SIZE  (ESP8266_FLASH_WINDOW_BASE + \
                                          ESP8266_FLASH_WINDOW_SIZE - \
                                          ESP8266_IRAM_BASE)
-/* Initial stack pointer the boot code hands to the firmware */
-#define ESP8266_BOOT_STACK_TOP      0x3ffffff0
 
 /*
  * Default station MAC (Espressif OUI 5c:cf:7f), kept in the eFuse words
@@ -96,8 +108,6 @@ typedef enum Esp8266BootMode {
     ESP8266_BOOT_FLASH = 0,     /* GPIO0 high: boot from SPI flash */
     ESP8266_BOOT_DOWNLOAD = 1,  /* GPIO0 low: UART download mode */
 } Esp8266BootMode;
-
-typedef struct Esp8266DownloadState Esp8266DownloadState;
 
 struct Esp8266SocState {
     SysBusDevice parent_obj;
@@ -113,42 +123,30 @@ struct Esp8266SocState {
     MACAddr mac;
     bool narrow_load_error;
 
+    Clock *apb_clk;                 /* APB clock source, 80 MHz */
     Esp8266UartState uart[2];
-    uint32_t uart_irq_level;        /* bit n: UART n's interrupt line */
+    OrIRQState uart_irq_or;         /* UART0 | UART1 -> CPU interrupt 5 */
     Esp8266SpiFlashState spi_flash;
     DeviceState *nic;
 
-    /* boot */
+    /* boot (esp8266_boot.c) and the ROM's download mode */
     uint32_t boot_mode;             /* Esp8266BootMode */
     bool has_kernel;
     bool boot_flash_once;           /* download mode's FLASH_END "reboot" */
     uint32_t kernel_entry;
-    Esp8266DownloadState *download;
+    qemu_irq boot_halt;             /* holds the CPU: no image to run */
+    Esp8266DownloadState download;
+    OrIRQState runstall_or;         /* RTC deep sleep | boot | download */
 
-    /* --- peripherals (periph helper) begin --- */
     Esp8266DportState dport;
     Esp8266FrcTimerState frc;
     Esp8266RtcState rtc;
     Esp8266WdtState wdt;
     Esp8266GpioState gpio;
     Esp8266IomuxState iomux;
-    /* --- peripherals end --- */
 };
 
 /* The CPU's interrupt input number @inum (0..14). */
 qemu_irq esp8266_soc_cpu_irq(Esp8266SocState *s, int inum);
-
-/* Reset cause for the boot banner (1: power on; the RTC device knows). */
-uint32_t esp8266_soc_reset_cause(Esp8266SocState *s);
-
-/* esp8266_boot.c */
-void esp8266_boot_load_kernel(Esp8266SocState *s, const char *filename,
-                              Error **errp);
-/* Reset the CPU and boot (flash image, -kernel ELF or download mode). */
-void esp8266_boot_reset(Esp8266SocState *s);
-
-/* esp8266_download.c */
-void esp8266_download_start(Esp8266SocState *s);
-void esp8266_download_stop(Esp8266SocState *s);
 
 #endif
