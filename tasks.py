@@ -123,7 +123,7 @@ _TARGET_HELP = {
 
 
 def _target_options(target: str, port: str | None, firmware: str | None,
-                    qemu_binary: str | None) -> Any:
+                    qemu_binary: str | None, flash: str | None = None) -> Any:
     from pathlib import Path
 
     from harness.cli.targets import TargetOptions
@@ -131,31 +131,86 @@ def _target_options(target: str, port: str | None, firmware: str | None,
     return TargetOptions(
         target=target, port=port, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None,
+        flash=Path(flash) if flash else None,
     )
 
 
-@task(help=_TARGET_HELP)
+_BOARD_HELP = {
+    **_TARGET_HELP,
+    "net": "give the emulated board a NIC: user (slirp, 127.0.0.1 forwards) or tap",
+    "flash": "flash file kept across runs (made from the firmware when missing)",
+}
+
+
+@task(help=_BOARD_HELP)
 @friendly
 def repl(c: Context, target: str = "qemu", port: str | None = None,
-         firmware: str | None = None, qemu_binary: str | None = None) -> None:
+         firmware: str | None = None, qemu_binary: str | None = None,
+         net: str | None = None, flash: str | None = None) -> None:
     """misc: interactive REPL on the (emulated) board's UART; Ctrl-] quits."""
     from harness.cli import interactive
 
-    interactive.repl(_target_options(target, port, firmware, qemu_binary))
+    interactive.repl(_target_options(target, port, firmware, qemu_binary, flash), net=net)
 
 
-@task(help={"file": "the Python script to run on the board", **_TARGET_HELP})
+@task(help={"file": "the Python script to run on the board",
+            "timeout": "seconds before the script is stopped (default: none)", **_BOARD_HELP})
 @friendly
-def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
-        firmware: str | None = None, qemu_binary: str | None = None) -> None:
+def run(c: Context, file: str = "", target: str = "qemu", port: str | None = None,
+        firmware: str | None = None, qemu_binary: str | None = None,
+        net: str | None = None, flash: str | None = None, timeout: float = 0) -> None:
     """misc: run FILE.py on the (emulated) board and stream its output."""
     from pathlib import Path
 
     from harness.cli import interactive
 
-    code = interactive.run(_target_options(target, port, firmware, qemu_binary), Path(file))
+    if not file:
+        raise Exit("usage: invoke run FILE.py [--timeout S] [--net user|tap] [--flash FILE] "
+                   "(see `invoke --help run`)")
+    code = interactive.run(_target_options(target, port, firmware, qemu_binary, flash),
+                           Path(file), timeout=timeout or None, net=net)
     if code:
         raise Exit(code=code)
+
+
+@task(
+    help={
+        "boards": "how many boards (default 1)",
+        "net": "give the boards a NIC: user (slirp) or tap (a namespace)",
+        "forward": "board TCP port reachable on 127.0.0.1 (repeatable; default 8266, WebREPL)",
+        "flash": "flash file kept across runs (default build/run/board0/flash.img)",
+        "fresh": "start over from the firmware's flash image",
+        "download": "GPIO0 low: the ROM's download mode, for esptool",
+        "gdb": "QEMU's gdbstub on 127.0.0.1:PORT (0: a free port)",
+        "wait_gdb": "the CPU waits for gdb's `continue` (implies --gdb)",
+        "password": "WebREPL password with --net (default esp8266)",
+        **_TARGET_HELP,
+    },
+    iterable=["forward"],
+)
+@friendly
+def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str] | None = None,
+          flash: str | None = None, fresh: bool = False, download: bool = False,
+          gdb: int | None = None, wait_gdb: bool = False, password: str = "esp8266",
+          firmware: str | None = None, qemu_binary: str | None = None,
+          target: str = "qemu", port: str | None = None) -> None:
+    """misc: serve emulated board(s) for mpremote, picocom, esptool, WebREPL, gdb until Ctrl-C."""
+    from pathlib import Path
+
+    from harness.cli.serve import DEFAULT_FORWARDS, ServeOptions
+    from harness.cli.serve import serve as serve_boards
+
+    if target != "qemu":
+        raise Exit("invoke serve serves emulated boards only (a real board is already a port)")
+    try:
+        forwards = tuple(int(p) for p in forward) if forward else DEFAULT_FORWARDS
+    except ValueError:
+        raise Exit(f"--forward takes a port number, not {forward!r}") from None
+    serve_boards(ServeOptions(
+        boards=boards, firmware=Path(firmware) if firmware else None,
+        qemu_binary=Path(qemu_binary) if qemu_binary else None, net=net, forwards=forwards,
+        flash=Path(flash) if flash else None, fresh=fresh, download=download, gdb=gdb,
+        wait_gdb=wait_gdb, webrepl_password=password))
 
 
 @task(

@@ -24,6 +24,8 @@ APT_PACKAGES = [
     "python3-venv",
     # test networking (namespaces, bridge, TAP, DHCP/DNS)
     "iproute2", "dnsmasq-base",
+    # a terminal on `invoke serve`'s pty (tests/board/test_serve.py opens it)
+    "picocom",
 ]
 
 
