@@ -153,10 +153,13 @@ def repl(c: Context, target: str = "qemu", port: str | None = None,
     interactive.repl(_target_options(target, port, firmware, qemu_binary, flash), net=net)
 
 
-@task(help={"file": "the Python script to run on the board",
-            "timeout": "seconds before the script is stopped (default: none)", **_BOARD_HELP})
+_RUN_HELP = {"file": "the Python script to run on the board",
+             "timeout": "seconds before the script is stopped (default: none)", **_BOARD_HELP}
+
+
+@task(help=_RUN_HELP, positional=["file"])
 @friendly
-def run(c: Context, file: str = "", target: str = "qemu", port: str | None = None,
+def run(c: Context, file: str | None = None, target: str = "qemu", port: str | None = None,
         firmware: str | None = None, qemu_binary: str | None = None,
         net: str | None = None, flash: str | None = None, timeout: float = 0) -> None:
     """misc: run FILE.py on the (emulated) board and stream its output."""
@@ -164,9 +167,12 @@ def run(c: Context, file: str = "", target: str = "qemu", port: str | None = Non
 
     from harness.cli import interactive
 
-    if not file:
-        raise Exit("usage: invoke run FILE.py [--timeout S] [--net user|tap] [--flash FILE] "
-                   "(see `invoke --help run`)")
+    if not file or file in ("-h", "--help"):
+        # the positional FILE takes `--help` as a file name: answer it as help
+        options = "\n".join(f"  --{name.replace('_', '-'):<13} {text}"
+                            for name, text in _RUN_HELP.items() if name != "file")
+        raise Exit(f"usage: invoke run FILE.py [options]\n\nrun FILE.py on the (emulated) "
+                   f"board and stream its output\n\noptions:\n{options}", code=0 if file else 1)
     code = interactive.run(_target_options(target, port, firmware, qemu_binary, flash),
                            Path(file), timeout=timeout or None, net=net)
     if code:
