@@ -258,3 +258,28 @@ def _is_zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_wait_gdb_holds_the_cpu_and_the_gdbstub_answers(
+        tmp_path: Path, firmware: FirmwareArtifacts, qemu_binary: Path) -> None:
+    """`--wait-gdb`: QEMU's gdbstub on 127.0.0.1 answers the remote protocol; the board boots
+    once the debugger says continue (a raw RSP exchange: no gdb needed for this test)."""
+    import socket
+
+    options = ServeOptions(firmware=firmware.flash_image, qemu_binary=qemu_binary,
+                           root=tmp_path / "run", wait_gdb=True)
+    with Server(options) as boards:
+        served = boards[0]
+        assert served.gdb_port
+        with socket.create_connection(("127.0.0.1", served.gdb_port), timeout=10) as rsp:
+            rsp.sendall(b"$?#3f")
+            reply = b""
+            while b"#" not in reply.lstrip(b"+"):
+                reply += rsp.recv(256)
+            assert re.search(rb"\$[ST][0-9a-f]{2}", reply), reply
+            assert "MicroPython" not in served.service.uart0_log.read_text()
+            rsp.sendall(b"+$c#63")
+            deadline = time.monotonic() + 20
+            while "MicroPython" not in served.service.uart0_log.read_text():
+                assert time.monotonic() < deadline, "no boot after continue"
+                time.sleep(0.2)
