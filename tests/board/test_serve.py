@@ -191,12 +191,18 @@ def test_esptool_no_stub_against_download_mode(tmp_path: Path, firmware: Firmwar
 
 
 @pytest.mark.needs_net
-def test_webrepl_through_a_user_mode_forward(tmp_path: Path, firmware: FirmwareArtifacts,
-                                             qemu_binary: Path) -> None:
+@pytest.mark.parametrize("mode", ["user", "tap"])
+def test_webrepl_through_a_forward(mode: str, tmp_path: Path, firmware: FirmwareArtifacts,
+                                   qemu_binary: Path) -> None:
+    """`invoke webrepl` on 127.0.0.1: slirp's hostfwd (user) or our relay into the namespace
+    (tap)."""
     from harness.board.webrepl import webrepl_main
+    from harness.network import netns
 
+    if mode == "tap" and (problem := netns.tap_mode_problem()):
+        pytest.skip(problem)
     options = ServeOptions(firmware=firmware.flash_image, qemu_binary=qemu_binary,
-                           root=tmp_path / "run", net="user", webrepl_password="servepw")
+                           root=tmp_path / "run", net=mode, webrepl_password="servepw")
     with Server(options) as boards:
         port = boards[0].forwards[8266]
         out = __import__("io").BytesIO()
