@@ -59,7 +59,7 @@ class ServeOptions:
     gdb: int | None = None  # gdbstub port of board 0 (board i: gdb + i); 0: a free port
     wait_gdb: bool = False
     webrepl_password: str = DEFAULT_WEBREPL_PASSWORD
-    uart_rx_baud: int | None = None
+    uart_rx_baud: int = 0  # 0: the rate the firmware configures (CLKDIV), like a wire
     root: Path = field(default_factory=run_root)
 
 

@@ -48,6 +48,11 @@ from harness.emulator.qmp import QmpConnection, QmpError
 from harness.errors import BoardError, HarnessError, SetupError
 
 UART0_LABEL = "serial0"
+# The receive line of the harness's boards (the firmware configures 115200): fast enough that
+# raw-paste transfers are not limited by it, slow enough that the friendly REPL and paste mode
+# take 8 KiB typed at once (tests/board/test_uart_paste.py). 0: the rate CLKDIV configures, a
+# wire like a real board's (what `invoke serve` uses). docs/serving.md, "The receive line".
+HARNESS_RX_BAUD = 2_000_000
 RUN_DIR_PREFIX = "esp8266-qemu-"
 OWNER_FILE = "owner.pid"
 
@@ -142,7 +147,7 @@ class QemuService:
         kill_grace: float = 3.0,
         uart0_pty: bool = False,
         uart0_tcp_server: int | None = None,
-        uart_rx_baud: int | None = None,
+        uart_rx_baud: int = HARNESS_RX_BAUD,
         gdb_port: int | None = None,
         wait_gdb: bool = False,
         download: bool = False,
