@@ -187,35 +187,34 @@ def run(c: Context, file: str | None = None, target: str = "qemu", port: str | N
         "flash": "flash file kept across runs (default build/run/board0/flash.img)",
         "fresh": "start over from the firmware's flash image",
         "download": "GPIO0 low: the ROM's download mode, for esptool",
-        "gdb": "QEMU's gdbstub on 127.0.0.1:PORT (0: a free port)",
+        "gdb": "QEMU's gdbstub on 127.0.0.1:PORT (--gdb alone: a free port)",
         "wait_gdb": "the CPU waits for gdb's `continue` (implies --gdb)",
         "password": "WebREPL password with --net (default esp8266)",
-        **_TARGET_HELP,
+        "firmware": _TARGET_HELP["firmware"], "qemu_binary": _TARGET_HELP["qemu_binary"],
     },
     iterable=["forward"],
+    optional=["gdb"],
 )
 @friendly
 def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str] | None = None,
           flash: str | None = None, fresh: bool = False, download: bool = False,
-          gdb: int | None = None, wait_gdb: bool = False, password: str = "esp8266",
-          firmware: str | None = None, qemu_binary: str | None = None,
-          target: str = "qemu", port: str | None = None) -> None:
+          gdb: Any = None, wait_gdb: bool = False, password: str = "esp8266",
+          firmware: str | None = None, qemu_binary: str | None = None) -> None:
     """misc: serve emulated board(s) for mpremote, picocom, esptool, WebREPL, gdb until Ctrl-C."""
     from pathlib import Path
 
     from harness.cli.serve import DEFAULT_FORWARDS, ServeOptions
     from harness.cli.serve import serve as serve_boards
 
-    if target != "qemu":
-        raise Exit("invoke serve serves emulated boards only (a real board is already a port)")
     try:
         forwards = tuple(int(p) for p in forward) if forward else DEFAULT_FORWARDS
+        gdb_port = None if gdb is None else 0 if gdb is True else int(gdb)  # --gdb: a free port
     except ValueError:
-        raise Exit(f"--forward takes a port number, not {forward!r}") from None
+        raise Exit(f"--forward/--gdb take a port number, not {forward or gdb!r}") from None
     serve_boards(ServeOptions(
         boards=boards, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None, net=net, forwards=forwards,
-        flash=Path(flash) if flash else None, fresh=fresh, download=download, gdb=gdb,
+        flash=Path(flash) if flash else None, fresh=fresh, download=download, gdb=gdb_port,
         wait_gdb=wait_gdb, webrepl_password=password))
 
 

@@ -165,7 +165,8 @@ class ServedBoard:
     def url(self) -> str:
         return f"socket://{LOOPBACK}:{self.tcp_port}"
 
-    def commands(self, options: ServeOptions, elf: Path | None) -> list[tuple[str, str]]:
+    def commands(self, options: ServeOptions, elf: Path | None,
+                 image: Path | None = None) -> list[tuple[str, str]]:
         link = shlex.quote(str(self.link))
         lines = [
             ("mpremote", f"mpremote connect {link} repl"),
@@ -175,7 +176,7 @@ class ServedBoard:
         if options.download:
             lines.append(("esptool", f"esptool --chip esp8266 --port {self.url} --no-stub "
                                      "--before no-reset --after no-reset write-flash 0 "
-                                     "firmware.bin"))
+                                     f"{shlex.quote(str(image or 'firmware.bin'))}"))
         if 8266 in self.forwards:
             lines.append(("webrepl", f"invoke webrepl --port {self.forwards[8266]} "
                                      f"--password {shlex.quote(options.webrepl_password)}"))
@@ -314,7 +315,9 @@ class Server:
                      else "at the >>> prompt")
             where = f", IP {served.ip}" if served.ip else ""
             out.append(f"board {served.index}: {state}{where}")
-            for what, command in served.commands(self.options, self.firmware.elf_if_present()):
+            image = self.firmware.bin if self.firmware.bin.is_file() else None
+            for what, command in served.commands(self.options, self.firmware.elf_if_present(),
+                                                 image):
                 out.append(f"  {what + ':':<11} {command}")
         return "\n".join(out)
 
