@@ -137,7 +137,7 @@ _TARGET_HELP = {
 
 
 def _target_options(target: str, port: str | None, firmware: str | None,
-                    qemu_binary: str | None) -> Any:
+                    qemu_binary: str | None, flash: str | None = None) -> Any:
     from pathlib import Path
 
     from harness.cli.targets import TargetOptions
@@ -145,31 +145,91 @@ def _target_options(target: str, port: str | None, firmware: str | None,
     return TargetOptions(
         target=target, port=port, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None,
+        flash=Path(flash) if flash else None,
     )
 
 
-@task(help=_TARGET_HELP)
+_BOARD_HELP = {
+    **_TARGET_HELP,
+    "net": "give the emulated board a NIC: user (slirp, 127.0.0.1 forwards) or tap",
+    "flash": "flash file kept across runs (made from the firmware when missing)",
+}
+
+
+@task(help=_BOARD_HELP)
 @friendly
 def repl(c: Context, target: str = "qemu", port: str | None = None,
-         firmware: str | None = None, qemu_binary: str | None = None) -> None:
+         firmware: str | None = None, qemu_binary: str | None = None,
+         net: str | None = None, flash: str | None = None) -> None:
     """misc: interactive REPL on the (emulated) board's UART; Ctrl-] quits."""
     from harness.cli import interactive
 
-    interactive.repl(_target_options(target, port, firmware, qemu_binary))
+    interactive.repl(_target_options(target, port, firmware, qemu_binary, flash), net=net)
 
 
-@task(help={"file": "the Python script to run on the board", **_TARGET_HELP})
+_RUN_HELP = {"file": "the Python script to run on the board",
+             "timeout": "seconds before the script is stopped (default: none)", **_BOARD_HELP}
+
+
+@task(help=_RUN_HELP, positional=["file"])
 @friendly
-def run(c: Context, file: str, target: str = "qemu", port: str | None = None,
-        firmware: str | None = None, qemu_binary: str | None = None) -> None:
+def run(c: Context, file: str | None = None, target: str = "qemu", port: str | None = None,
+        firmware: str | None = None, qemu_binary: str | None = None,
+        net: str | None = None, flash: str | None = None, timeout: float = 0) -> None:
     """misc: run FILE.py on the (emulated) board and stream its output."""
     from pathlib import Path
 
     from harness.cli import interactive
 
-    code = interactive.run(_target_options(target, port, firmware, qemu_binary), Path(file))
+    if not file or file in ("-h", "--help"):
+        # the positional FILE takes `--help` as a file name: answer it as help
+        options = "\n".join(f"  --{name.replace('_', '-'):<13} {text}"
+                            for name, text in _RUN_HELP.items() if name != "file")
+        raise Exit(f"usage: invoke run FILE.py [options]\n\nrun FILE.py on the (emulated) "
+                   f"board and stream its output\n\noptions:\n{options}", code=0 if file else 1)
+    code = interactive.run(_target_options(target, port, firmware, qemu_binary, flash),
+                           Path(file), timeout=timeout or None, net=net)
     if code:
         raise Exit(code=code)
+
+
+@task(
+    help={
+        "boards": "how many boards (default 1)",
+        "net": "give the boards a NIC: user (slirp) or tap (a namespace)",
+        "forward": "board TCP port reachable on 127.0.0.1 (repeatable; default 8266, WebREPL)",
+        "flash": "flash file kept across runs (default build/run/board0/flash.img)",
+        "fresh": "start over from the firmware's flash image",
+        "download": "GPIO0 low: the ROM's download mode, for esptool",
+        "gdb": "QEMU's gdbstub on 127.0.0.1:PORT (--gdb alone: a free port)",
+        "wait_gdb": "the CPU waits for gdb's `continue` (implies --gdb)",
+        "password": "WebREPL password with --net (default esp8266)",
+        "firmware": _TARGET_HELP["firmware"], "qemu_binary": _TARGET_HELP["qemu_binary"],
+    },
+    iterable=["forward"],
+    optional=["gdb"],
+)
+@friendly
+def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str] | None = None,
+          flash: str | None = None, fresh: bool = False, download: bool = False,
+          gdb: Any = None, wait_gdb: bool = False, password: str = "esp8266",
+          firmware: str | None = None, qemu_binary: str | None = None) -> None:
+    """misc: serve emulated board(s) for mpremote, picocom, esptool, WebREPL, gdb until Ctrl-C."""
+    from pathlib import Path
+
+    from harness.cli.serve import DEFAULT_FORWARDS, ServeOptions
+    from harness.cli.serve import serve as serve_boards
+
+    try:
+        forwards = tuple(int(p) for p in forward) if forward else DEFAULT_FORWARDS
+        gdb_port = None if gdb is None else 0 if gdb is True else int(gdb)  # --gdb: a free port
+    except ValueError:
+        raise Exit(f"--forward/--gdb take a port number, not {forward or gdb!r}") from None
+    serve_boards(ServeOptions(
+        boards=boards, firmware=Path(firmware) if firmware else None,
+        qemu_binary=Path(qemu_binary) if qemu_binary else None, net=net, forwards=forwards,
+        flash=Path(flash) if flash else None, fresh=fresh, download=download, gdb=gdb_port,
+        wait_gdb=wait_gdb, webrepl_password=password))
 
 
 @task(

@@ -93,6 +93,11 @@ class WebRepl:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             ws.connect(f"ws://{host}:{port}/", socket=sock, timeout=timeout)
+        except ConnectionRefusedError as exc:
+            ws.close()
+            raise WebReplError(f"nothing listens on {host}:{port}; start a board with WebREPL "
+                               "behind a forward: `invoke serve --net user` (it prints the "
+                               "`invoke webrepl --port ...` command to use)") from exc
         except (websocket.WebSocketException, OSError) as exc:
             ws.close()
             raise WebReplError(f"websocket handshake with {host}:{port} failed: {exc}") from exc
@@ -255,6 +260,10 @@ def webrepl_main(host: str = "127.0.0.1", port: int = DEFAULT_PORT,
     None: asked on the terminal. Returns the exit status (0 ok, 1 error)."""
     out = stdout if stdout is not None else sys.stdout.buffer
     if password is None:
+        if not sys.stdin.isatty():
+            sys.stderr.write("webrepl: no --password given and no terminal to ask on; pass "
+                             "--password PASSWORD\n")
+            return 2
         password = getpass.getpass("WebREPL password: ")
     try:
         with WebRepl.connect(host, port, password, timeout=timeout) as repl:

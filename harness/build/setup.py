@@ -25,6 +25,8 @@ APT_PACKAGES = [
     "python3-venv",
     # test networking (namespaces, bridge, TAP, DHCP/DNS)
     "iproute2", "dnsmasq-base",
+    # a terminal on `invoke serve`'s pty (tests/board/test_serve.py opens it)
+    "picocom",
 ]
 
 
@@ -97,9 +99,19 @@ CROSS_FLAGS = ["-mforce-l32", "-mlongcalls", "-mtext-section-literals", "-Os"]
 
 def check_cross_toolchain() -> str:
     """Compile a byte load with the flags the port needs; returns the compiler version line."""
-    version = _first_line([CROSS_GCC, "--version"])
-    if not version:
-        raise SetupError(f"{CROSS_GCC} not found: run `invoke setup` (apt: gcc-xtensa-lx106)")
+    path = shutil.which(CROSS_GCC)
+    if path is None:
+        raise SetupError(f"{CROSS_GCC} not found on PATH: run `invoke setup` "
+                         "(apt: gcc-xtensa-lx106)")
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SetupError(f"{path} is there but does not run: {exc}") from None
+    if out.returncode != 0:
+        said = (out.stderr or out.stdout).strip()[-1000:] or "(nothing)"
+        raise SetupError(f"{path} is there but `--version` failed with status "
+                         f"{out.returncode}; it said:\n{said}")
+    version = (out.stdout or out.stderr).strip().splitlines()[0]
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text("extern int g(void);\nint f(const char *p) { return *p + g(); }\n")

@@ -7,18 +7,20 @@ the raw REPL and streams what it prints.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import select
 import sys
 import termios
 import tty
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from harness.board.board import Board
 from harness.cli.targets import TargetOptions, make_service
-from harness.errors import BoardException, HarnessError
+from harness.errors import BoardException, BoardTimeout, HarnessError
 
 EXIT_KEY = b"\x1d"  # Ctrl-]
 
@@ -72,13 +74,20 @@ def _pump(board: Board, stdin_fd: int, serial_fd: int, out: BinaryIO) -> None:
             board.transport.write(keys)
 
 
-def run_script(board: Board, script: Path, timeout: float = 60.0,
+def run_script(board: Board, script: Path, timeout: float | None = None,
                write: Callable[[bytes], object] | None = None,
                write_error: Callable[[str], object] | None = None) -> int:
     """Run ``script`` on the board, streaming its output; 0 if it ended cleanly, 1 if it raised."""
     sink = write or _stdout_write
     try:
-        board.exec(script.read_text(), timeout=timeout, on_output=sink)
+        # None: no limit (a script may run for ever, like on a real board; Ctrl-C stops it)
+        board.exec(script.read_text(), timeout=timeout if timeout else NO_TIMEOUT,
+                   on_output=sink)
+    except BoardTimeout:
+        (write_error or sys.stderr.write)(
+            f"\n--- the script was still running after {timeout:g} s (--timeout); stopped ---\n")
+        board.interrupt()
+        return 1
     except BoardException as exc:
         (write_error or sys.stderr.write)(exc.traceback_text)
         return 1
@@ -90,25 +99,49 @@ def _stdout_write(data: bytes) -> None:
     sys.stdout.flush()
 
 
-def repl(options: TargetOptions) -> None:
-    """``invoke repl``: boot the target and hand the terminal to the user."""
-    service = make_service(options, name="repl")
-    board = service.start()
+NO_TIMEOUT = 365 * 24 * 3600.0
+
+
+@contextlib.contextmanager
+def _service(options: TargetOptions, name: str, net: str | None) -> Iterator[Board]:
+    """The target's board, on a network when ``net`` (emulated boards only)."""
+    network = None
+    if net:
+        if options.target != "qemu":
+            raise HarnessError("--net is for the emulated board (a real board has its own WiFi)")
+        from harness.network.connect import connect as connect_board
+        from harness.network.service import NetworkService
+
+        network = NetworkService(net).start()
+        options = dataclasses.replace(options, qemu_args=(*options.qemu_args,
+                                                          *network.qemu_args(0)))
+    service = make_service(options, name=name)
     try:
+        board = service.start()
+        if network is not None:
+            ip = connect_board(board)[0]
+            sys.stderr.write(f"--- the board is on the {net} network, IP {ip} ---\r\n")
+        yield board
+    finally:
+        service.stop()
+        if network is not None:
+            network.stop()
+
+
+def repl(options: TargetOptions, net: str | None = None) -> None:
+    """``invoke repl``: boot the target and hand the terminal to the user."""
+    with _service(options, "repl", net) as board:
+        if board.repl.at_raw_prompt:
+            board.repl.exit()
         terminal(board, ready_message=f"--- connected to {board.name} ({options.target}); "
                  "Ctrl-] quits ---\r\n")
         sys.stderr.write("\r\n--- bye ---\n")
-    finally:
-        service.stop()
 
 
-def run(options: TargetOptions, script: Path, timeout: float = 60.0) -> int:
+def run(options: TargetOptions, script: Path, timeout: float | None = None,
+        net: str | None = None) -> int:
     """``invoke run FILE.py``: boot the target, run the script, return its exit status."""
     if not script.is_file():
         raise HarnessError(f"no script {script}")
-    service = make_service(options, name="run")
-    board = service.start()
-    try:
+    with _service(options, "run", net) as board:
         return run_script(board, script, timeout)
-    finally:
-        service.stop()

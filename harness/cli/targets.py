@@ -31,6 +31,7 @@ class TargetOptions:
     qemu_args: tuple[str, ...] = field(default_factory=tuple)
     timeout: float = 10.0
     boot_timeout: float = 10.0
+    flash: Path | None = None  # qemu: a flash file kept across runs (made when missing)
 
 
 def make_service(options: TargetOptions, name: str = "board") -> QemuService | SerialService:
@@ -39,8 +40,9 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
     if options.target == "qemu":
         return QemuService(
             firmware.require_flash_image(), elf=firmware.elf_if_present(),
-            binary=require_qemu_binary(options.qemu_binary), name=name, log_dir=options.log_dir,
-            extra_args=options.qemu_args, timeout=options.timeout,
+            binary=require_qemu_binary(options.qemu_binary), name=name,
+            log_dir=options.log_dir if options.log_dir is not None else default_log_dir(),
+            flash_path=options.flash, extra_args=options.qemu_args, timeout=options.timeout,
             boot_timeout=options.boot_timeout,
         )
     if options.target == "serial":
@@ -52,6 +54,14 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
             boot_timeout=options.boot_timeout,
         )
     raise SetupError(f"unknown target {options.target!r}; use one of {', '.join(TARGETS)}")
+
+
+def default_log_dir() -> Path:
+    """Where ``invoke repl/run/bench`` keep an emulated board's logs: an error names these
+    files, so they outlive the run (the run dir does not)."""
+    from harness import paths
+
+    return paths.build_dir() / "run" / "logs"
 
 
 def qemu_args_from(values: Sequence[str] | None) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ tests/board (and no ``-k`` or ``--net`` narrowed it), the network tests run a se
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -42,6 +43,20 @@ def suite_dirs(suites: Sequence[str] | None) -> list[str]:
     return dirs
 
 
+PYTEST_EXITS = {1: "some tests failed", 2: "pytest was interrupted", 3: "pytest's internal error",
+                4: "pytest usage error (see above)", 5: "no tests selected (check -k / the suite)"}
+
+
+def describe_exit(code: int) -> str:
+    """pytest's exit status in words; a negative one is the signal that killed it."""
+    if code < 0:
+        try:
+            return f"pytest was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"pytest was killed by signal {-code}"
+    return f"{PYTEST_EXITS.get(code, 'tests failed')} (pytest exit {code})"
+
+
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
                jobs: int = 1, micropython: str | None = None) -> None:
     """``invoke test``: the suites, then the network tests in user mode, then the board suite on
@@ -54,15 +69,16 @@ def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: st
         extra += ["--firmware", str(_built_firmware(micropython))]
     code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *extra], "junit.xml")
     if code != 0:
-        raise TestsFailed(f"tests failed (pytest exit {code}); JUnit XML: "
-                          "build/reports/junit.xml", code)
+        raise TestsFailed(f"{describe_exit(code)}; JUnit XML: build/reports/junit.xml",
+                          code if code > 0 else 128 - code)
     whole_board = "tests/board" in dirs and not k
     if whole_board and "--net" not in pytest_args:
         code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
                           "junit-net-user.xml")
         if code not in (0, NO_TESTS_COLLECTED):
-            raise TestsFailed(f"network tests in user mode failed (pytest exit {code}); JUnit "
-                              "XML: build/reports/junit-net-user.xml", code)
+            raise TestsFailed(f"network tests in user mode: {describe_exit(code)}; JUnit "
+                              "XML: build/reports/junit-net-user.xml",
+                              code if code > 0 else 128 - code)
     if whole_board and not micropython and "--firmware" not in pytest_args:
         from harness.build.versions import pinned_versions
 
@@ -72,8 +88,9 @@ def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: st
             code = run_pytest(["tests/board", *parallel, *extra, "--firmware", str(firmware)],
                               junit)
             if code != 0:
-                raise TestsFailed(f"board tests on MicroPython {version} failed (pytest exit "
-                                  f"{code}); JUnit XML: build/reports/{junit}", code)
+                raise TestsFailed(f"board tests on MicroPython {version}: {describe_exit(code)}; "
+                                  f"JUnit XML: build/reports/{junit}",
+                                  code if code > 0 else 128 - code)
 
 
 def _built_firmware(micropython: str) -> Path:
@@ -100,5 +117,5 @@ def run_on_qemu(k: str = "", pytest_args: str = "", qemu_binary: str = "") -> No
             *(["--qemu-binary", qemu_binary] if qemu_binary else []), *pytest_args.split()]
     code = run_pytest(args, "junit-qemu.xml")
     if code != 0:
-        raise TestsFailed(f"tests failed (pytest exit {code}); JUnit XML: "
-                          "build/reports/junit-qemu.xml", code)
+        raise TestsFailed(f"{describe_exit(code)}; JUnit XML: build/reports/junit-qemu.xml",
+                          code if code > 0 else 128 - code)

@@ -71,6 +71,12 @@ class QemuCommand:
     uart0_tcp_port: int | None = None
     uart0_connect: Path | None = None
     uart0_serial: str | None = None
+    # More ways into UART0 at the same time (``invoke serve``): a pty and/or a 127.0.0.1 TCP
+    # server, joined with the socket above in one QEMU ``hub`` chardev (closed ones skipped)
+    uart0_pty: bool = False
+    uart0_tcp_server: int | None = None
+    uart_rx_baud: int | None = None  # the UARTs' receive line rate (None: CLKDIV's, a wire)
+    gdb_port: int | None = None  # QEMU's gdbstub on 127.0.0.1:PORT
     uart1_log: Path | None = None  # UART1 into this file (else UART1 has no backend)
     paused: bool = True  # -S: the CPU waits for QMP "cont"
     rom: Path | None = None  # our open ROM image (-bios): entry points for esptool's stub
@@ -79,6 +85,23 @@ class QemuCommand:
     debug_log: Path | None = None  # -D file, with ``debug_items`` as -d
     debug_items: str = "guest_errors,unimp"
     extra_args: tuple[str, ...] = ()  # last, e.g. -nic ... of the network service
+
+
+def _uart0_chardevs(cmd: QemuCommand, chardev: str) -> list[str]:
+    """UART0's chardev ``uart0``: ``chardev`` alone, or a hub of it, a pty and a TCP server."""
+    if not cmd.uart0_pty and not cmd.uart0_tcp_server:
+        return ["-chardev", chardev]
+    parts = ["-chardev", chardev.replace("id=uart0,", "id=uart0-harness,", 1)]
+    members = ["uart0-harness"]
+    if cmd.uart0_pty:
+        parts += ["-chardev", "pty,id=uart0-pty"]
+        members.append("uart0-pty")
+    if cmd.uart0_tcp_server:
+        parts += ["-chardev", f"socket,id=uart0-tcp,host=127.0.0.1,port={cmd.uart0_tcp_server},"
+                  "server=on,wait=off,nodelay=on"]
+        members.append("uart0-tcp")
+    hub = ",".join(f"chardevs.{i}={name}" for i, name in enumerate(members))
+    return parts + ["-chardev", f"hub,id=uart0,{hub}"]
 
 
 def build_command(cmd: QemuCommand) -> list[str]:
@@ -107,7 +130,7 @@ def build_command(cmd: QemuCommand) -> list[str]:
                     raise ValueError("QemuCommand: give uart0_socket or qmp_socket")
                 socket = cmd.qmp_socket.with_name(UART0_SOCKET)
             chardev = f"socket,id=uart0,path={qemu_path(socket)},server=on,wait=off"
-        uart0 = ["-chardev", chardev, "-serial", "chardev:uart0"]
+        uart0 = _uart0_chardevs(cmd, chardev) + ["-serial", "chardev:uart0"]
     serial_at = uart0.index("-serial")
     argv += uart0[:serial_at]  # UART0's chardev first ...
     if cmd.qmp_socket is not None:
@@ -119,6 +142,10 @@ def build_command(cmd: QemuCommand) -> list[str]:
                  "-serial", "chardev:uart1"]
     if not cmd.nic:
         argv += ["-nic", "none"]
+    if cmd.uart_rx_baud:
+        argv += ["-global", f"esp8266-uart.rx-baud={int(cmd.uart_rx_baud)}"]
+    if cmd.gdb_port:
+        argv += ["-gdb", f"tcp:127.0.0.1:{int(cmd.gdb_port)}"]
     if cmd.debug_log is not None:
         argv += ["-d", cmd.debug_items, "-D", str(cmd.debug_log)]
     if cmd.rom is not None:

@@ -4,12 +4,14 @@ QEMU's command line comes from ``harness.emulator.command``. ``QemuService.start
 
 1. makes a private run dir (``esp8266-qemu-*`` in the temp dir) with a copy of the flash image
    (or uses ``flash_path``, kept across runs to test persistence);
-2. listens for QMP on ``run_dir/qmp.sock`` and starts QEMU paused (``-S``) in its own process
-   group, UART0 on a unix socket QEMU listens on (``run_dir/uart0.sock``), UART1 into a log file;
-3. accepts QEMU's QMP connection (QEMU creates chardevs in command-line order and UART0's comes
-   first, so its socket exists by then), connects to UART0, then lets the CPU run (``cont``), so
-   not one byte of the boot output is lost. A socket rather than ``-serial pty``: QEMU's pty
-   backend notices a reader only on a 1 s poll, which delayed the first command after start;
+2. listens for QMP on ``run_dir/qmp.sock`` and for UART0 on ``run_dir/uart0.sock`` and starts
+   QEMU paused (``-S``) in its own process group, UART1 into a log file;
+3. QEMU connects to UART0's socket as it creates the chardev (before QMP's, command-line
+   order), i.e. before the machine's power-on reset prints the ROM banner; we accept QMP, then
+   UART0, then let the CPU run (``cont``): not one byte of the output from power-on is lost.
+   A socket rather than ``-serial pty``: QEMU's pty backend notices a reader only on a 1 s
+   poll, which delayed the first command after start. ``invoke serve`` adds a pty and a TCP
+   server to the same UART0 (QEMU's ``hub`` chardev, ``uart0_pty``/``uart0_tcp_server``);
 4. waits for the ``>>> `` prompt.
 
 ``stop()`` (also on ``with`` exit, at interpreter exit and on SIGTERM) kills the process group
@@ -19,6 +21,7 @@ and deletes the run dir; logs survive only in ``log_dir``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -46,6 +49,11 @@ from harness.emulator.qmp import QmpConnection, QmpError
 from harness.errors import BoardError, HarnessError, SetupError
 
 UART0_LABEL = "serial0"
+# The receive line of the harness's boards (the firmware configures 115200): fast enough that
+# raw-paste transfers are not limited by it, slow enough that the friendly REPL and paste mode
+# take 8 KiB typed at once (tests/board/test_uart_paste.py). 0: the rate CLKDIV configures, a
+# wire like a real board's (what `invoke serve` uses). docs/serving.md, "The receive line".
+HARNESS_RX_BAUD = 2_000_000
 RUN_DIR_PREFIX = "esp8266-qemu-"
 OWNER_FILE = "owner.pid"
 
@@ -95,6 +103,31 @@ class _OutputWatcher(threading.Thread):
         return self.output.decode("utf-8", "replace").strip()[-2000:]
 
 
+# What our ROM model prints when it halts instead of booting (qemu/hw/xtensa/esp8266_boot.c)
+_BOOT_FAILURE = re.compile(r"(no boot image in flash[^\r\n]*|boot image (?:truncated|segment|has "
+                           r"no)[^\r\n]*|csum err:[^\r\n]*)\r?\n")
+
+
+class BootFailureDetector:
+    """Transport listener: the emulator's own "no boot image ..." line fails the boot at once
+    (the CPU is halted; waiting for a prompt would only time out)."""
+
+    def __init__(self, name: str, flash_image: Path) -> None:
+        self.name = name
+        self.flash_image = flash_image
+        self._window = ""
+
+    def __call__(self, data: bytes) -> None:
+        self._window = (self._window + data.decode("latin-1"))[-512:]
+        match = _BOOT_FAILURE.search(self._window)
+        if match:
+            self._window = ""
+            raise BoardError(f"{self.name} did not boot: the emulator says "
+                             f"{match.group(1).strip()!r}; the flash image "
+                             f"({self.flash_image}) holds no bootable firmware: build it with "
+                             "`invoke build`, or pass a firmware.bin/flash image with --firmware")
+
+
 class QemuService:
     """Start with ``start()`` (returns the ``Board``) or ``with QemuService(...) as board``."""
 
@@ -114,6 +147,12 @@ class QemuService:
         wait_for_boot: bool = True,
         kill_grace: float = 3.0,
         rom: Path | None = None,
+        uart0_pty: bool = False,
+        uart0_tcp_server: int | None = None,
+        uart_rx_baud: int = HARNESS_RX_BAUD,
+        gdb_port: int | None = None,
+        wait_gdb: bool = False,
+        download: bool = False,
     ) -> None:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
@@ -133,11 +172,19 @@ class QemuService:
         self.timeout = timeout
         self.wait_for_boot = wait_for_boot
         self.kill_grace = kill_grace
+        self.uart0_pty = uart0_pty
+        self.uart0_tcp_server = uart0_tcp_server
+        self.uart_rx_baud = uart_rx_baud
+        self.gdb_port = gdb_port
+        self.wait_gdb = wait_gdb
+        self.download = download
+        self.pty_path: str | None = None  # UART0's pty (uart0_pty=True), once started
         self.run_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.qmp: QmpConnection | None = None
         self.board: Board | None = None
         self._watcher: _OutputWatcher | None = None
+        self._uart0_listener: socket.socket | None = None
 
     # ------------------------------------------------------------------ paths
     def _log_path(self, suffix: str) -> Path:
@@ -201,10 +248,21 @@ class QemuService:
         flash = self._private_flash()
         self.qmp = QmpConnection(self.name)
         self.qmp.listen(self.run_dir / "qmp.sock")
+        uart0_connect = None
+        if uart0_tcp_port is None:
+            # QEMU connects to UART0's socket as it creates the chardev, before the machine's
+            # reset prints the ROM banner: the log has every byte from power-on
+            uart0_connect = self.run_dir / UART0_SOCKET
+            self._uart0_listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._uart0_listener.bind(str(uart0_connect))
+            self._uart0_listener.listen(1)
         argv = build_command(QemuCommand(
             flash_image=flash, qmp_socket=self.run_dir / "qmp.sock", uart1_log=self.uart1_log,
             binary=self.binary, machine=machine, uart0_tcp_port=uart0_tcp_port,
-            rom=self.rom, extra_args=self.extra_args))
+            uart0_connect=uart0_connect, uart0_pty=self.uart0_pty,
+            uart0_tcp_server=self.uart0_tcp_server,
+            uart_rx_baud=self.uart_rx_baud, gdb_port=self.gdb_port, rom=self.rom,
+            extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")
         self.process = process_group.spawn(argv, stdin=subprocess.DEVNULL,
@@ -213,20 +271,49 @@ class QemuService:
         self._watcher = _OutputWatcher(self.process.stdout, self.qemu_log)
         self._watcher.start()
         self._accept_qmp()
+        if self.uart0_pty:
+            self.pty_path = self._chardev_pty("uart0-pty")
+
+    def _accept_uart0(self) -> socket.socket:
+        """QEMU's UART0 connection (made before QMP's, so it is queued by now)."""
+        assert self._uart0_listener is not None
+        listener, self._uart0_listener = self._uart0_listener, None
+        listener.settimeout(self.startup_timeout)
+        try:
+            sock, _ = listener.accept()
+        except OSError as exc:
+            raise BoardError(f"QEMU did not connect to UART0's socket: {exc}; QEMU log: "
+                             f"{self.qemu_log}") from None
+        finally:
+            listener.close()
+        sock.settimeout(None)
+        return sock
+
+    def _chardev_pty(self, label: str) -> str:
+        assert self.qmp is not None
+        for chardev in self.qmp.execute("query-chardev"):
+            if chardev.get("label") == label and chardev.get("filename", "").startswith("pty:"):
+                return str(chardev["filename"][4:])
+        raise BoardError(f"QEMU made no pty for {label}; QEMU log: {self.qemu_log}")
 
     def _start(self) -> Board:
         assert self.run_dir is not None
-        self._launch(MACHINE)
+        self._launch(MACHINE + (",boot-mode=download" if self.download else ""))
         assert self.qmp is not None
         log = UartLog(self.uart0_log)
-        transport = Transport(UnixSocketStream(self.run_dir / UART0_SOCKET))
+        transport = Transport(UnixSocketStream(self.run_dir / UART0_SOCKET,
+                                               sock=self._accept_uart0()))
+        # logs in the run dir go away with it: name them only when they are kept
+        where = f"QEMU log: {self.qemu_log}; " if self.log_dir is not None else ""
         self.board = Board(
             transport, name=self.name, log=log, elf=self.elf, resetter=self.hard_reset_line,
             timeout=self.timeout, boot_timeout=self.boot_timeout,
-            hint=f"QEMU log: {self.qemu_log}; is the firmware built? run `invoke build`",
+            hint=f"{where}is the firmware built? run `invoke build`",
         )
-        self.qmp.execute("cont")
-        if self.wait_for_boot:
+        transport.add_listener(BootFailureDetector(self.name, self.flash_image))
+        if not self.wait_gdb:
+            self.qmp.execute("cont")  # else gdb's `continue` starts the CPU
+        if self.wait_for_boot and not self.download and not self.wait_gdb:
             self.board.wait_for_boot()
         return self.board
 
@@ -281,6 +368,9 @@ class QemuService:
         if self.qmp is not None:
             self.qmp.close()
             self.qmp = None
+        if self._uart0_listener is not None:
+            self._uart0_listener.close()
+            self._uart0_listener = None
         if self.process is not None:
             process_group.kill_group(self.process, self.kill_grace)
             if self._watcher is not None:

@@ -38,15 +38,19 @@ def option_value(argv: list[str], flag: str, prefix: str) -> str | None:
     return None
 
 
-def serve_uart(path: str, device: FakeMicroPython) -> None:
-    """QEMU's socket chardev with server=on: listen now, relay the fake board's pty to the one
-    client that connects."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
+def serve_uart(path: str, device: FakeMicroPython, server_mode: bool = True) -> None:
+    """QEMU's socket chardev: with server=on listen now and relay the fake board's pty to the
+    one client that connects; else connect to ``path`` (the harness listens) at once."""
+    if server_mode:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(1)
+    else:
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(path)
 
     def relay() -> None:
-        conn, _ = server.accept()
+        conn = server.accept()[0] if server_mode else client
         tty = os.open(device.port, os.O_RDWR | os.O_NOCTTY)
 
         def board_to_host() -> None:
@@ -136,7 +140,8 @@ def main() -> int:
     device = FakeMicroPython(fs_root, crash_text=crash)
     uart0 = option_value(argv, "-chardev", "socket,id=uart0")
     assert uart0, "no UART0 socket chardev on the command line"
-    serve_uart(uart0, device)
+    chardev = next(a for a in argv if a.startswith("socket,id=uart0"))
+    serve_uart(uart0, device, server_mode="server=on" in chardev)
     if mode == "hang":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:

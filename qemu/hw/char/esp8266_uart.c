@@ -2,7 +2,10 @@
  * ESP8266 UART (UART0 at 0x60000000, UART1 at 0x60000F00)
  *
  * Register layout as used by MicroPython's ports/esp8266 (uart_register.h):
- * a 128-byte RX FIFO fed by the chardev, a 128-byte TX FIFO that drains
+ * a 128-byte RX FIFO fed by the chardev at the line's rate (one character
+ * time per byte, from CLKDIV or the "rx-baud" property, like a wire: a
+ * paste never arrives faster than the firmware's ISR and stdin ring were
+ * built for), a 128-byte TX FIFO that drains
  * into the chardev as fast as the chardev takes bytes (no baud-rate timing;
  * non-blocking writes plus a G_IO_OUT watch, so a reader that does not read
  * fills the FIFO and the guest waits, as on hardware, instead of QEMU
@@ -97,6 +100,63 @@ static uint64_t esp8266_uart_char_time_ns(Esp8266UartState *s)
     return muldiv64(10ull * div, NANOSECONDS_PER_SECOND, ESP8266_UART_CLK_HZ);
 }
 
+/*
+ * The receive wire.  Bytes enter the RX FIFO no faster than one character
+ * time each (virtual clock).  To keep timer wake-ups rare at high rates the
+ * chardev is polled every RX_PACE_TICK_NS at most and then hands over the
+ * bytes the line carried since, but never more than RX_PACE_WINDOW_NS of
+ * them: QEMU's virtual clock runs on while the host does not schedule the
+ * vCPU, and a line that caught up after such a stall would hand the
+ * firmware bytes it had no CPU time to take (measured: 1263 of 8192 bytes
+ * dropped with a 10 ms catch-up under a load of 30 on 2 cores, none with
+ * this window).  So a late wake-up loses line time: the rate is the line
+ * rate on an idle host and lower, never higher, on a busy one; an idle
+ * line owes nothing, so a paste never starts with a burst.
+ */
+#define RX_PACE_TICK_NS     (200 * SCALE_US)
+#define RX_PACE_WINDOW_NS   (2 * RX_PACE_TICK_NS)
+
+static uint64_t esp8266_uart_rx_char_time_ns(Esp8266UartState *s)
+{
+    if (s->rx_baud) {
+        return muldiv64(10, NANOSECONDS_PER_SECOND, s->rx_baud);
+    }
+    return esp8266_uart_char_time_ns(s);
+}
+
+/* Bytes the line may deliver now; arms the pace timer when none. */
+static uint32_t esp8266_uart_rx_credit(Esp8266UartState *s)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    int64_t ct = esp8266_uart_rx_char_time_ns(s);
+    int64_t window = MAX(ct, RX_PACE_WINDOW_NS);
+    int64_t base = MAX(s->rx_line_ns, now - window);
+    uint32_t credit = (now - base) / ct;
+
+    if (credit == 0 && !timer_pending(s->rx_pace_timer)) {
+        timer_mod(s->rx_pace_timer, base + MAX(ct, RX_PACE_TICK_NS));
+    }
+    return credit;
+}
+
+/* @n bytes went onto the line now. */
+static void esp8266_uart_rx_consume(Esp8266UartState *s, int n)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    int64_t ct = esp8266_uart_rx_char_time_ns(s);
+    int64_t window = MAX(ct, RX_PACE_WINDOW_NS);
+
+    s->rx_line_ns = MAX(s->rx_line_ns, now - window) + n * ct;
+}
+
+static void esp8266_uart_rx_pace(void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    /* The line can carry more: let the chardev poll again. */
+    qemu_chr_fe_accept_input(&s->chr);
+}
+
 static void esp8266_uart_arm_rx_timeout(Esp8266UartState *s)
 {
     uint32_t thr = FIELD_EX32(s->conf1, CONF1, RX_TOUT_THRHD);
@@ -147,6 +207,7 @@ static bool esp8266_uart_bypassed(Esp8266UartState *s)
 static int esp8266_uart_can_receive(void *opaque)
 {
     Esp8266UartState *s = opaque;
+    uint32_t space;
 
     if (esp8266_uart_bypassed(s)) {
         return stream_can_push(STREAM_SINK(s->rx_sink), NULL, NULL) ? 256 : 0;
@@ -154,7 +215,12 @@ static int esp8266_uart_can_receive(void *opaque)
     if (FIELD_EX32(s->conf0, CONF0, RXFIFO_RST)) {
         return 0;
     }
-    return fifo8_num_free(&s->rx_fifo);
+    space = fifo8_num_free(&s->rx_fifo);
+    if (space == 0) {
+        /* A read from the FIFO calls accept_input. */
+        return 0;
+    }
+    return MIN(space, esp8266_uart_rx_credit(s));
 }
 
 static void esp8266_uart_receive(void *opaque, const uint8_t *buf, int size)
@@ -165,6 +231,7 @@ static void esp8266_uart_receive(void *opaque, const uint8_t *buf, int size)
         stream_push(STREAM_SINK(s->rx_sink), (uint8_t *)buf, size, false);
         return;
     }
+    esp8266_uart_rx_consume(s, size);
     esp8266_uart_push(s, buf, size);
 }
 
@@ -458,6 +525,8 @@ static void esp8266_uart_reset_hold(Object *obj, ResetType type)
     s->lowpulse = 0;
     s->highpulse = 0;
     s->pulse_num = 0;
+    timer_del(s->rx_pace_timer);
+    s->rx_line_ns = 0;
     qemu_set_irq(s->irq, 0);
 }
 
@@ -481,6 +550,8 @@ static void esp8266_uart_realize(DeviceState *dev, Error **errp)
     fifo8_create(&s->tx_fifo, ESP8266_UART_FIFO_SIZE);
     s->rx_timeout_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
                                        esp8266_uart_rx_timeout, s);
+    s->rx_pace_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                    esp8266_uart_rx_pace, s);
     qemu_chr_fe_set_handlers(&s->chr, esp8266_uart_can_receive,
                              esp8266_uart_receive, NULL, NULL, s, NULL, true);
 }
@@ -491,6 +562,7 @@ static void esp8266_uart_unrealize(DeviceState *dev)
 
     esp8266_uart_tx_cancel_watch(s);
     timer_free(s->rx_timeout_timer);
+    timer_free(s->rx_pace_timer);
     fifo8_destroy(&s->rx_fifo);
     fifo8_destroy(&s->tx_fifo);
 }
@@ -533,6 +605,26 @@ static const VMStateDescription vmstate_esp8266_uart_tx_fifo = {
     }
 };
 
+/* The receive line's clock: only while a paced byte is waiting. */
+static bool esp8266_uart_rx_pace_needed(void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    return timer_pending(s->rx_pace_timer);
+}
+
+static const VMStateDescription vmstate_esp8266_uart_rx_pace = {
+    .name = TYPE_ESP8266_UART "/rx_pace",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = esp8266_uart_rx_pace_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_INT64(rx_line_ns, Esp8266UartState),
+        VMSTATE_TIMER_PTR(rx_pace_timer, Esp8266UartState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
 static int esp8266_uart_pre_load(void *opaque)
 {
     /* No subsection in the stream means an empty TX FIFO (loadvm). */
@@ -562,6 +654,7 @@ static const VMStateDescription vmstate_esp8266_uart = {
     },
     .subsections = (const VMStateDescription * const []) {
         &vmstate_esp8266_uart_tx_fifo,
+        &vmstate_esp8266_uart_rx_pace,
         NULL
     }
 };
@@ -572,6 +665,8 @@ static const Property esp8266_uart_properties[] = {
                      Object *),
     DEFINE_PROP_UINT32("clkdiv-reset", Esp8266UartState, clkdiv_reset,
                        CLKDIV_RESET),
+    /* Receive line rate in baud; 0: the rate CLKDIV configures. */
+    DEFINE_PROP_UINT32("rx-baud", Esp8266UartState, rx_baud, 0),
 };
 
 static void esp8266_uart_class_init(ObjectClass *klass, void *data)

@@ -42,6 +42,14 @@ struct Esp8266UartState {
     CharBackend chr;
     qemu_irq irq;
     QEMUTimer *rx_timeout_timer;
+    /*
+     * RX line pacing: rx_line_ns is the virtual time up to which the line
+     * has carried bytes; rx_pace_timer wakes the chardev when it may carry
+     * the next ones; rx_baud (property) overrides CLKDIV's rate.
+     */
+    QEMUTimer *rx_pace_timer;
+    int64_t rx_line_ns;
+    uint32_t rx_baud;
 
     Fifo8 rx_fifo;
     /*
