@@ -83,6 +83,7 @@ class QemuCommand:
     binary: Path = DEFAULT_QEMU_BINARY
     machine: str = MACHINE
     paused: bool = True
+    gdb: str | None = None  # QEMU's gdbstub, e.g. "tcp:127.0.0.1:1234" (docs/debugging.md)
     extra_args: tuple[str, ...] = field(default_factory=tuple)  # e.g. -nic ... (network issue)
 
 
@@ -107,6 +108,8 @@ def build_command(cmd: QemuCommand) -> list[str]:
         "-chardev", f"file,id=uart1,path={_qemu_path(cmd.uart1_log)}",
         "-serial", "chardev:uart1",
     ]
+    if cmd.gdb:
+        argv.extend(["-gdb", cmd.gdb])
     if cmd.paused:
         argv.append("-S")
     argv.extend(cmd.extra_args)
@@ -155,6 +158,7 @@ class QemuService:
         timeout: float = 10.0,
         wait_for_boot: bool = True,
         kill_grace: float = 3.0,
+        gdb_port: int | None = None,
     ) -> None:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
@@ -170,6 +174,7 @@ class QemuService:
         self.timeout = timeout
         self.wait_for_boot = wait_for_boot
         self.kill_grace = kill_grace
+        self.gdb_port = gdb_port  # gdbstub on 127.0.0.1:gdb_port; 0: a free port, set on start
         self.run_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.qmp: QmpConnection | None = None
@@ -234,16 +239,35 @@ class QemuService:
             self.stop()
             raise
 
+    def start_uart0_tcp(self, run: bool = True) -> str:
+        """Start with UART0 on a free 127.0.0.1 TCP port for a user's terminal (no Board);
+        returns its pyserial URL. ``run=False`` keeps the CPU halted at reset (for gdb)."""
+        self._check_inputs()
+        self._make_run_dir()
+        try:
+            port = _free_loopback_port()
+            self._launch(MACHINE, uart0_tcp_port=port)
+            assert self.qmp is not None
+            if run:
+                self.qmp.execute("cont")
+            return f"socket://127.0.0.1:{port}"
+        except BaseException:
+            self.stop()
+            raise
+
     def _launch(self, machine: str, uart0_tcp_port: int | None = None) -> None:
         """Private flash, QMP listener, QEMU (paused) in its own process group, QMP accepted."""
         assert self.run_dir is not None
         flash = self._private_flash()
         self.qmp = QmpConnection(self.name)
         self.qmp.listen(self.run_dir / "qmp.sock")
+        if self.gdb_port == 0:
+            self.gdb_port = _free_loopback_port()
+        gdb = f"tcp:127.0.0.1:{self.gdb_port}" if self.gdb_port is not None else None
         argv = build_command(QemuCommand(
             flash_image=flash, qmp_socket=self.run_dir / "qmp.sock", uart1_log=self.uart1_log,
             binary=self.binary, machine=machine, uart0_tcp_port=uart0_tcp_port,
-            extra_args=self.extra_args))
+            gdb=gdb, extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")
         self.process = process_group.spawn(argv, stdin=subprocess.DEVNULL,

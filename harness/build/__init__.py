@@ -1,0 +1,1 @@
+"""Build layer: sources, toolchains, the emulator, the firmware and the lx106 gdb."""
