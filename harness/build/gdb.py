@@ -194,27 +194,33 @@ class Fetcher:
 
 # --- the lx106 register map, from QEMU ------------------------------------------------------
 
-def qemu_core_file(member: str, cache: Path | None = None, build: Path | None = None) -> str:
-    """A file of QEMU's lx106 core: from the prepared QEMU tree, else the cached orig tarball."""
+def qemu_core_files(members: list[str], cache: Path | None = None,
+                    build: Path | None = None) -> dict[str, str]:
+    """Files of QEMU's lx106 core: from the prepared QEMU tree, else (one pass) from the
+    pinned QEMU orig tarball in the download cache."""
     from ..pins import get_pin
 
     pin = get_pin("qemu")
     tree = src_dir(build) / pin.tree
-    if (tree / member).is_file():
-        return (tree / member).read_text()
+    if all((tree / m).is_file() for m in members):
+        return {m: (tree / m).read_text() for m in members}
     tarball = (cache or cache_dir()) / "downloads" / pin.orig_tarball
     if not tarball.is_file():
         raise SourceError(
-            f"QEMU's lx106 core description ({member}) is needed to build the gdb: neither "
-            f"{tree} nor {tarball} exists. Run `invoke sources --name qemu` first."
+            f"QEMU's lx106 core description ({', '.join(members)}) is needed to build the gdb: "
+            f"neither {tree} nor {tarball} exists. Run `invoke sources --name qemu` first."
         )
+    found: dict[str, str] = {}
     with tarfile.open(tarball) as tar:
         for info in tar:
-            if info.name.endswith("/" + member) and info.name.count("/") == member.count("/") + 1:
-                extracted = tar.extractfile(info)
-                if extracted is not None:
-                    return extracted.read().decode()
-    raise SourceError(f"{tarball.name} has no {member}")
+            inner = info.name.split("/", 1)[-1]
+            if inner in members and info.isfile():
+                data = tar.extractfile(info)
+                assert data is not None
+                found[inner] = data.read().decode()
+                if len(found) == len(members):
+                    return found
+    raise SourceError(f"{tarball.name} lacks {', '.join(set(members) - set(found))}")
 
 
 _XTREG = re.compile(r"XTREG\((.*?)\)\s*$", re.S)
@@ -353,15 +359,14 @@ def ensure_gdb(cache: Path | None = None, jobs: int = 2, rebuild: bool = False) 
     with progress.step(f"sources: {pin.gdb.filename} + {pin.overlay.filename}"):
         orig = fetcher.get(pin.gdb)
         overlay = fetcher.get(pin.overlay)
-    qemu_regmap = qemu_core_file(QEMU_REGMAP, cache)
-    qemu_isa = qemu_core_file(QEMU_CORE_ISA, cache)
+    qemu = qemu_core_files([QEMU_REGMAP, QEMU_CORE_ISA], cache)
+    qemu_regmap, qemu_isa = qemu[QEMU_REGMAP], qemu[QEMU_CORE_ISA]
     work = cache / f"gdb-{pin.version}-lx106.build"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = work / "build.log"
     with progress.step(f"unpack {orig.name} and the lx106 overlay"):
-        with tarfile.open(orig) as tar:
-            tar.extractall(work, filter="tar")
+        _run(["tar", "-xf", str(orig), "-C", str(work)], "unpack gdb")
         tree = work / pin.tree
         if not tree.is_dir():
             raise BuildError(f"{orig.name} did not unpack into {pin.tree}/")

@@ -76,30 +76,36 @@ def micropython_tree(build: Path | None = None) -> Path | None:
     return trees[-1] if trees else None
 
 
-def compile_dirs(elf: Path) -> list[str]:
-    """DW_AT_comp_dir values of the ELF (where each unit was compiled), via gdb's own reader
-    would need a session; objdump of the cross binutils is enough and always installed."""
+def dwarf_paths(elf: Path) -> list[str]:
+    """The compile directories and absolute file names in the ELF's debug info (read with the
+    cross binutils' objdump, which `invoke setup` installs)."""
     try:
         out = subprocess.run(["xtensa-lx106-elf-objdump", "--dwarf=info", str(elf)],
-                             capture_output=True, text=True, timeout=120).stdout
+                             capture_output=True, text=True, timeout=300).stdout
     except (OSError, subprocess.TimeoutExpired):
         return []
-    return sorted(set(re.findall(r"DW_AT_comp_dir\s*:\s*(?:\(.*?\):\s*)?(\S+)", out)))
+    found = re.findall(r"DW_AT_(?:comp_dir|name)\s*:\s*(?:\(.*?\):\s*)?(/\S+)", out)
+    return sorted(set(found))
 
 
 def source_commands(elf: Path, tree: Path | None) -> list[str]:
-    """`directory` for the MicroPython tree and our firmware, `set substitute-path` when the
-    ELF names another micropython-* tree than ours (a moved checkout, a CI artefact)."""
+    """`directory` for the MicroPython tree and our firmware; `set substitute-path` where the
+    ELF names other places (built in another checkout, a moved tree, a CI artefact)."""
     commands = []
+    paths = dwarf_paths(elf)
+    old_tree = next((m.group(1) for p in paths
+                     if (m := re.match(r"(.*/micropython-[^/]+)(/|$)", p))), None)
+    if tree is not None and old_tree is not None and Path(old_tree) != tree:
+        commands.append(f"set substitute-path {old_tree} {tree}")
+    ours = REPO_ROOT / "firmware"
+    old_ours = next((m.group(1) for p in paths if (m := re.match(r"(.*/firmware)/hal/", p))),
+                    None)
+    if old_ours is not None and Path(old_ours) != ours:
+        commands.append(f"set substitute-path {old_ours} {ours}")
     if tree is not None:
-        for comp_dir in compile_dirs(elf):
-            match = re.match(r"(.*/micropython-[^/]+)(/|$)", comp_dir)
-            if match and Path(match.group(1)) != tree:
-                commands.append(f"set substitute-path {match.group(1)} {tree}")
-                break
         commands.append(f"directory {tree / 'ports/esp8266'}")
         commands.append(f"directory {tree}")
-    commands.append(f"directory {REPO_ROOT / 'firmware'}")
+    commands.append(f"directory {ours}")
     return commands
 
 
