@@ -209,11 +209,15 @@ def qemu_core_files(members: list[str], cache: Path | None = None,
     if all((tree / m).is_file() for m in members):
         return {m: (tree / m).read_text() for m in members}
     tarball = (cache or cache_dir()) / "downloads" / pin.orig_tarball
-    if not tarball.is_file():
-        raise SourceError(
-            f"QEMU's lx106 core description ({', '.join(members)}) is needed to build the gdb: "
-            f"neither {tree} nor {tarball} exists. Run `invoke sources --name qemu` first."
-        )
+    if not tarball.is_file():  # a fresh clone: fetch the pinned QEMU source (as `invoke qemu`)
+        from ..sources import DebianFetcher
+
+        fetched = DebianFetcher(cache or cache_dir()).fetch(pin)
+        if fetched.orig is None or not fetched.orig.is_file():
+            raise SourceError(f"QEMU's lx106 core description is needed to build the gdb: "
+                              f"neither {tree} nor {tarball} exists; run `invoke sources "
+                              "--name qemu` first.")
+        tarball = fetched.orig
     found: dict[str, str] = {}
     with tarfile.open(tarball) as tar:
         for info in tar:
