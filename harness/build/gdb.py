@@ -12,6 +12,9 @@ our emulator runs:
   overlay). gdb's `g` packet is then the one QEMU sends, by construction. The masked registers
   (`psintlevel`, `litben`, ...) get their bit fields from gdb's default core, looked up by name.
 
+One patch of ours (gdb-patches/): with the call0 ABI, unwind with the compiler's CFI before
+gdb's prologue analysis, which loses the return address in GCC-scheduled prologues.
+
 Sources come as pinned Debian files (sources.toml, `[tools.gdb]`) through a private apt
 configuration (never /etc/apt) and `apt-helper download-file` (sha256-checked). The gdb is built
 once into the cache (`<cache>/gdb-<version>-lx106/bin/xtensa-lx106-elf-gdb`) and reused by every
@@ -32,11 +35,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import apt_sources, progress
+from .. import apt_sources, patches, progress
 from ..errors import BuildError, ChecksumError, SourceError
 from ..paths import REPO_ROOT, cache_dir, src_dir
 
 GDB_NAME = "xtensa-lx106-elf-gdb"
+PATCH_DIR = REPO_ROOT / "gdb-patches"  # our series on gdb (why: each patch's header)
 STAMP = ".esp8266-qemu-gdb"
 QEMU_REGMAP = "target/xtensa/core-lx106/gdb-config.c.inc"
 QEMU_CORE_ISA = "target/xtensa/core-lx106/core-isa.h"
@@ -345,8 +349,10 @@ def identity(pin: GdbPin) -> str:
     configure flags. A stamp with another identity means: build again."""
     from ..pins import get_pin
 
+    series = "".join(f"patch {p.name} {p.sha256}\n" for p in patches.read_series(PATCH_DIR))
     return (f"{pin.gdb.filename} {pin.gdb.sha256}\n{pin.overlay.filename} {pin.overlay.sha256}\n"
-            f"qemu {get_pin('qemu').sha256}\nconfigure {' '.join(CONFIGURE + COMPILE_FLAGS)}\n")
+            f"qemu {get_pin('qemu').sha256}\nconfigure {' '.join(CONFIGURE + COMPILE_FLAGS)}\n"
+            + series)
 
 
 def is_built(cache: Path | None = None) -> bool:
@@ -399,6 +405,9 @@ def _build(pin: GdbPin, cache: Path, prefix: Path, jobs: int) -> Path:
         if diffs:
             raise BuildError("Debian's lx106 overlay and QEMU's lx106 core disagree:\n  "
                              + "\n  ".join(diffs))
+        applied = patches.apply_series(tree, PATCH_DIR)
+        if applied:
+            progress.say(f"    applied {', '.join(applied)}")
         config_c = generate_config(qemu_regmap, (tree / "gdb/xtensa-config.c").read_text())
         (tree / "gdb/xtensa-config.c").write_text(config_c)
         regs = parse_regmap(qemu_regmap)

@@ -2,8 +2,9 @@
 
 One session in gdb's batch mode against a booted board whose UART0 the test drives: a
 breakpoint on ``mp_builtin_print``; ``print()`` typed on the REPL stops there (and prints
-nothing while stopped); ``bt`` shows MicroPython's ``py/`` frames with file:line; ``continue``
-lets the REPL print; an interrupt and ``detach`` leave a board that still answers.
+nothing while stopped); ``bt`` shows MicroPython's ``py/`` frames with file:line, through the
+VM and the REPL down to the reset vector; ``continue`` lets the REPL print; an interrupt and
+``detach`` leave a board that still answers.
 """
 
 from __future__ import annotations
@@ -90,16 +91,19 @@ def gdb_session() -> Iterator[Callable[[list[str]], GdbSession]]:
 @pytest.mark.timeout(3600)  # the first run may build the gdb (CI builds it in bootstrap.sh)
 def test_gdb_stops_print_typed_on_the_repl(
     new_qemu: Callable[..., QemuService], lx106_gdb: Path, firmware: FirmwareArtifacts,
-    gdb_session: Callable[[list[str]], GdbSession],
+    gdb_session: Callable[[list[str]], GdbSession], tmp_path: Path,
 ) -> None:
     service = new_qemu("gdb", gdb_port=0)
     board = service.start()
     assert service.gdb_port
+    go = tmp_path / "go"
     commands = [
         "break mp_builtin_print",
+        "echo continuing\\n",  # (batch mode prints no "Continuing.")
         "continue",          # until print() is typed below
         "bt",
         "echo bt-done\\n",
+        f"shell while [ ! -e {go} ]; do sleep 0.05; done",  # stay stopped until the test looked
         "delete",
         "continue",          # the REPL prints; the test interrupts gdb (SIGINT) afterwards
         "echo continued\\n",
@@ -109,7 +113,7 @@ def test_gdb_stops_print_typed_on_the_repl(
                             gdb_cli.micropython_tree(), commands, batch=True)
     gdb = gdb_session(argv)
     gdb.wait_for(r"^Breakpoint 1 at 0x[0-9a-f]+: file .*modbuiltins\.c, line \d+")
-    gdb.wait_for(r"^Continuing\.")
+    gdb.wait_for(r"^continuing")  # typed bytes wait in the UART's FIFO until the CPU runs
 
     board.transport.write(b"print('gdb' + 'stop')\r")  # the echo never contains "gdbstop"
     gdb.wait_for(r"^Breakpoint 1, mp_builtin_print \(")
@@ -118,8 +122,13 @@ def test_gdb_stops_print_typed_on_the_repl(
     assert re.search(r"mp_builtin_print .* at .*py/modbuiltins\.c:\d+", frames[0]), frames
     py_frames = [f for f in frames if re.search(r" at \S*py/\w+\.c:\d+$", f)]
     assert len(py_frames) >= 3, frames  # print <- call <- the VM (py/runtime.c, py/vm.c ...)
+    # the whole chain, not a loop: the VM, the REPL, down to the reset vector
+    assert any(re.search(r" mp_execute_bytecode .* at \S*py/vm\.c:\d+$", f) for f in frames)
+    assert any(" pyexec_friendly_repl " in f for f in frames), frames
+    assert len(frames) < 40 and "hal_reset_entry" in frames[-1], frames
     stopped_output = board.transport.read_available(timeout=0.5)
     assert b"gdbstop" not in stopped_output  # the CPU is halted in mp_builtin_print
+    go.touch()
 
     board.transport.read_until(b"gdbstop", timeout=20)  # printed after gdb's `continue`
     board.transport.read_until(b">>> ", timeout=10)
