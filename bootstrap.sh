@@ -3,8 +3,8 @@
 #
 # - system packages (apt) when run as root; otherwise prints the exact command to run
 # - a Python venv in .venv with the harness and its dependencies (pyproject.toml)
-# - `invoke setup` (toolchain check) and the main job: fetch + patch the pinned sources and
-#   build the emulator and the MicroPython firmware
+# - `invoke setup` (toolchain check; in CI also the lx106 gdb) and the main job: fetch + patch
+#   the pinned sources and build the emulator and the MicroPython firmware
 # Running it again only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,4 +30,11 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-exec .venv/bin/invoke setup qemu build "$@"
+# The lx106 gdb (docs/debugging.md) takes longer to build than everything else together:
+# CI builds it here (its test runs in CI); elsewhere `invoke setup --gdb` or the first
+# `invoke gdb` does.
+setup=(setup)
+if [ -n "${CI:-}" ]; then
+    setup+=(--gdb)
+fi
+exec .venv/bin/invoke "${setup[@]}" qemu build "$@"

@@ -33,13 +33,20 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@task(help={"no_install": "only check, never run apt-get"})
+@task(help={"no_install": "only check, never run apt-get",
+            "gdb": "also build xtensa-lx106-elf-gdb into the cache (docs/debugging.md)"})
 @friendly
-def setup(c: Context, no_install: bool = False) -> None:
+def setup(c: Context, no_install: bool = False, gdb: bool = False) -> None:
     """setup: install system packages (apt, as root) and check the xtensa toolchain."""
     from harness.build import setup as system_setup
 
     system_setup.setup(install=not no_install)
+    if gdb:
+        from harness.build import gdb as gdb_build
+
+        if not no_install:
+            system_setup.install_packages(gdb_build.APT_PACKAGES)
+        gdb_build.ensure_gdb()
 
 
 @task(
@@ -310,6 +317,35 @@ def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = 
 
     benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
                    include_build=not no_build, net=net)
+
+
+@task(
+    iterable=["ex"],
+    help={"port": "attach to a running gdbstub: PORT or HOST:PORT (default: start a board)",
+          "firmware": "firmware dir or ELF (default build/firmware/)",
+          "qemu_binary": "emulator (default build/qemu/qemu-system-xtensa)",
+          "wait": "started board: halt the CPU at reset until gdb continues",
+          "ex": "a gdb command to run after attaching (repeatable)",
+          "batch": "run the --ex commands and exit (gdb -batch)",
+          "rebuild": "build the gdb again first"},
+)
+@friendly
+def gdb(c: Context, port: str | None = None, firmware: str | None = None,
+        qemu_binary: str | None = None, wait: bool = False, ex: list[str] | None = None,
+        batch: bool = False, rebuild: bool = False) -> None:
+    """misc: xtensa-lx106-elf-gdb on the emulated board (built on first use)."""
+    from pathlib import Path
+
+    from harness.build import gdb as gdb_build
+    from harness.cli import gdb as gdb_cli
+
+    binary = gdb_build.ensure_gdb(rebuild=rebuild)
+    code = gdb_cli.run(gdb_cli.GdbOptions(
+        port=port, firmware=Path(firmware) if firmware else None,
+        qemu_binary=Path(qemu_binary) if qemu_binary else None, wait=wait, batch=batch,
+        commands=tuple(ex or ()), gdb_binary=binary))
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"cache": "also delete the download cache"})

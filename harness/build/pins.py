@@ -68,6 +68,8 @@ def parse_pins(text: str, origin: str = "sources.toml") -> dict[str, Pin]:
         raise SourceError(f"{origin} is not valid TOML: {exc}") from None
     pins: dict[str, Pin] = {}
     for name, entry in data.items():
+        if name == "tools":  # tools built from Debian sources have their own builders
+            continue
         if not isinstance(entry, dict):
             raise SourceError(f"{origin}: '{name}' must be a table ([{name}])")
         missing = [k for k in _REQUIRED if k not in entry]

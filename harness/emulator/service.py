@@ -242,12 +242,30 @@ class QemuService:
             self.stop()
             raise
 
+    def start_uart0_tcp(self, run: bool = True) -> str:
+        """Start with UART0 on a free 127.0.0.1 TCP port for a user's terminal (no Board);
+        returns its pyserial URL. ``run=False`` keeps the CPU halted at reset (for gdb)."""
+        self._check_inputs()
+        self._make_run_dir()
+        try:
+            port = _free_loopback_port()
+            self._launch(MACHINE, uart0_tcp_port=port)
+            assert self.qmp is not None
+            if run:
+                self.qmp.execute("cont")
+            return f"socket://127.0.0.1:{port}"
+        except BaseException:
+            self.stop()
+            raise
+
     def _launch(self, machine: str, uart0_tcp_port: int | None = None) -> None:
         """Private flash, QMP listener, QEMU (paused) in its own process group, QMP accepted."""
         assert self.run_dir is not None
         flash = self._private_flash()
         self.qmp = QmpConnection(self.name)
         self.qmp.listen(self.run_dir / "qmp.sock")
+        if self.gdb_port == 0:
+            self.gdb_port = _free_loopback_port()
         uart0_connect = None
         if uart0_tcp_port is None:
             # QEMU connects to UART0's socket as it creates the chardev, before the machine's
