@@ -16,6 +16,7 @@ from invoke import Context, Exit, task
 
 from harness import paths
 from harness.errors import HarnessError
+from harness.signals import describe, raise_on_signals
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,11 +25,14 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            # SIGTERM/SIGHUP unwind like Ctrl-C: boards and networks are torn down.
+            with raise_on_signals():
+                return func(*args, **kwargs)
         except HarnessError as exc:
             raise Exit(f"\nerror: {exc}", code=getattr(exc, "exit_code", 1)) from None
-        except KeyboardInterrupt:
-            raise Exit("\ninterrupted", code=130) from None
+        except KeyboardInterrupt as exc:
+            message, code = describe(exc)
+            raise Exit(f"\n{message}", code=code) from None
 
     return wrapper
 

@@ -8,24 +8,45 @@ tests/board (and no ``-k`` or ``--net`` narrowed it), the network tests run a se
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 
 from harness import paths
 from harness.errors import SetupError, TestsFailed
+from harness.process_group import death_signal_preexec
+from harness.signals import Interrupted, forward_signals
 
 SUITES = ("host", "machine", "board")
 NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection is empty
 
 
 def run_pytest(args: Sequence[str], junit_name: str) -> int:
-    """pytest with ``args`` in the repository, JUnit XML into build/reports/; its exit status."""
+    """pytest with ``args`` in the repository, JUnit XML into build/reports/; its exit status.
+
+    pytest runs in its own process group (same session, so it still writes to the terminal).
+    SIGINT, SIGTERM and SIGHUP to this process go to that group once: pytest (and its xdist
+    workers) tear down and write the JUnit XML, then ``Interrupted`` names the signal. If this
+    process is SIGKILLed, pytest gets SIGTERM (its parent-death signal) and tears down too.
+    """
     reports = paths.reports_dir()
     reports.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pytest", f"--junitxml={reports / junit_name}", *args]
+    junit = reports / junit_name
+    cmd = [sys.executable, "-m", "pytest", f"--junitxml={junit}", *args]
     print("==> " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, cwd=paths.REPO_ROOT).returncode
+    proc = subprocess.Popen(cmd, cwd=paths.REPO_ROOT,
+                            preexec_fn=death_signal_preexec(signal.SIGTERM, own_group=True))
+    with forward_signals(proc.pid) as received:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:  # a signal that slipped in before the handlers
+                continue
+    if received:
+        raise Interrupted(received[0], f" (pytest exit {code}; JUnit XML: {junit})")
+    return code
 
 
 def suite_dirs(suites: Sequence[str] | None) -> list[str]:

@@ -72,6 +72,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from harness.signals import install_raising_handlers
+
+    # SIGTERM/SIGHUP unwind the session like Ctrl-C: fixtures tear down, JUnit XML is written.
+    install_raising_handlers()
     existing = "\n".join(config.getini("markers"))
     for name, text in _MARKERS.items():
         if not re.search(rf"^{name}\b", existing, re.M):
