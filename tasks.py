@@ -106,16 +106,18 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
         "k": "only tests matching this pytest -k expression",
         "pytest_args": "extra arguments for pytest, as one string",
         "jobs": "parallel pytest workers (pytest-xdist), each with its own QEMU (default 1)",
+        "netem": "tap network faults on every board link: lossy, slow or netem's words "
+                 "(e.g. 'loss 10% delay 50ms'); docs/reliability.md",
     },
     iterable=["suite"],
 )
 @friendly
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
-         jobs: int = 1) -> None:
+         jobs: int = 1, netem: str = "") -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     from harness.cli.test_runner import run_suites
 
-    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs)
+    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, netem=netem)
 
 
 _TARGET_HELP = {

@@ -2,8 +2,10 @@
 in build/reports/, then the network tests once more in QEMU's user mode.
 
 The main run uses the default network mode (tap when we may create TAPs); when it included
-tests/board (and no ``-k`` or ``--net`` narrowed it), the network tests run a second time with
-``--net user`` into ``junit-net-user.xml``, so both modes stay covered.
+tests/board (and no ``-k``, ``--net`` or ``--netem`` narrowed it), the network tests run a
+second time with ``--net user`` into ``junit-net-user.xml``, so both modes stay covered, and
+(tap mode only) the transfer tests a third time on ``lossy`` links (``--netem lossy``: loss,
+delay, duplicates, reordering; every byte still verified) into ``junit-net-lossy.xml``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from harness.signals import Interrupted, forward_signals
 
 SUITES = ("host", "machine", "board")
 NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection is empty
+# The transfer tests that run once more on lossy links (stream, accept, callbacks, dupterm,
+# WebREPL, load): each checks every byte it moved.
+LOSSY_TESTS = ("tests/board/test_net_stream.py", "tests/board/test_net_callbacks.py",
+               "tests/board/test_net_dupterm.py", "tests/board/test_webrepl.py",
+               "tests/board/test_net_load.py")
 
 
 def run_pytest(args: Sequence[str], junit_name: str) -> int:
@@ -63,21 +70,34 @@ def suite_dirs(suites: Sequence[str] | None) -> list[str]:
 
 
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
-               jobs: int = 1) -> None:
-    """``invoke test``: the suites, then the network tests in user mode (see the module doc)."""
+               jobs: int = 1, netem: str = "") -> None:
+    """``invoke test``: the suites, then the network tests in user mode and on lossy links
+    (see the module doc)."""
     dirs = suite_dirs(suites)
     parallel = ["-n", str(jobs)] if jobs > 1 else []
     extra = pytest_args.split()
-    code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *extra], "junit.xml")
+    faults = ["--netem", netem] if netem else []
+    code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *faults, *extra],
+                      "junit.xml")
     if code != 0:
         raise TestsFailed(f"tests failed (pytest exit {code}); JUnit XML: "
                           "build/reports/junit.xml", code)
-    if "tests/board" in dirs and not k and "--net" not in pytest_args:
-        code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
-                          "junit-net-user.xml")
-        if code not in (0, NO_TESTS_COLLECTED):
-            raise TestsFailed(f"network tests in user mode failed (pytest exit {code}); JUnit "
-                              "XML: build/reports/junit-net-user.xml", code)
+    if "tests/board" not in dirs or k or netem or "--net" in pytest_args:
+        return
+    code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
+                      "junit-net-user.xml")
+    if code not in (0, NO_TESTS_COLLECTED):
+        raise TestsFailed(f"network tests in user mode failed (pytest exit {code}); JUnit "
+                          "XML: build/reports/junit-net-user.xml", code)
+    from harness.network.service import default_mode
+
+    if default_mode() != "tap":
+        return  # faults need tap mode; the main run's header said why it is user mode
+    code = run_pytest([*LOSSY_TESTS, "-m", "needs_net", "--netem", "lossy", *parallel, *extra],
+                      "junit-net-lossy.xml")
+    if code not in (0, NO_TESTS_COLLECTED):
+        raise TestsFailed(f"network tests on lossy links failed (pytest exit {code}); JUnit "
+                          "XML: build/reports/junit-net-lossy.xml", code)
 
 
 def run_on_qemu(k: str = "", pytest_args: str = "", qemu_binary: str = "") -> None:
