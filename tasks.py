@@ -120,6 +120,26 @@ def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: s
     run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, netem=netem)
 
 
+@task(
+    help={
+        "runs": "how many times to run the suites (default 3)",
+        "jobs": "pytest-xdist workers per run (default 2)",
+        "hog": "one CPU hog process beside the runs (a busy loop), as on a loaded CI host",
+        "suite": "host, machine or board (repeatable; default: machine and board)",
+        "k": "only tests matching this pytest -k expression",
+        "pytest_args": "extra arguments for pytest, as one string",
+    },
+    iterable=["suite"],
+)
+@friendly
+def soak(c: Context, runs: int = 3, jobs: int = 2, hog: bool = False,
+         suite: list[str] | None = None, k: str = "", pytest_args: str = "") -> None:
+    """test: the suites N times (optionally with CPU hogs): failures per test, leftovers."""
+    from harness.cli.soak import soak as run_soak
+
+    run_soak(runs, jobs=jobs, hog=1 if hog else 0, suites=suite, k=k, pytest_args=pytest_args)
+
+
 _TARGET_HELP = {
     "target": "qemu (default) or serial",
     "port": "serial port of a real board (with --target serial)",
