@@ -245,16 +245,19 @@ def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str
 
 @task(help={"runs": "samples per benchmark (default 10)",
             "no_build": "skip the cached-rebuild benchmark",
-            "net": "also the network benchmarks in this mode: tap or user", **_TARGET_HELP})
+            "net": "also the network benchmarks in this mode: tap or user",
+            "netem": "tap mode: also on these faulty-link profiles, comma-separated "
+                     "(default lossy,slow; 'none' to skip)", **_TARGET_HELP})
 @friendly
 def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = None,
-          target: str = "qemu", port: str | None = None, firmware: str | None = None,
-          qemu_binary: str | None = None) -> None:
+          netem: str = "lossy,slow", target: str = "qemu", port: str | None = None,
+          firmware: str | None = None, qemu_binary: str | None = None) -> None:
     """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
     from harness.cli import bench as benchmarks
 
+    profiles = tuple(p for p in netem.split(",") if p and p != "none")
     benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
-                   include_build=not no_build, net=net)
+                   include_build=not no_build, net=net, netem=profiles)
 
 
 @task(help={"cache": "also delete the download cache"})
