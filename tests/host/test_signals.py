@@ -84,6 +84,21 @@ def test_invoke_test_tears_down_writes_junit_and_names_the_signal(
     assert leftovers(watch.seen) == []
 
 
+@needs_tap
+def test_invoke_test_with_xdist_workers_tears_down_on_sigterm(tmp_path: Path) -> None:
+    """``--jobs 2``: the signal reaches pytest's whole group, workers included."""
+    junit = tmp_path / "junit.xml"
+    proc = _invoke("test", "--suite", "board", "-k", "test_net_basic or test_repl", "--jobs", "2",
+                   "--pytest-args", f"--junitxml={junit} -p no:cacheprovider")
+    watch = TreeWatch(proc.pid)
+    watch.wait_for(QEMU, timeout=120)
+    code, output = _stop_with(proc, watch, signal.SIGTERM, after=4.0)
+    assert code == 128 + signal.SIGTERM, output
+    assert "interrupted by SIGTERM" in output
+    assert junit.is_file(), f"pytest wrote no JUnit XML:\n{output}"
+    assert leftovers(watch.seen) == []
+
+
 @pytest.mark.parametrize("task,sig", [
     ("run", signal.SIGINT), ("run", signal.SIGTERM), ("run", signal.SIGHUP),
     ("repl", signal.SIGTERM), ("bench", signal.SIGTERM), ("flash", signal.SIGHUP),
