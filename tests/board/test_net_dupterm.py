@@ -94,7 +94,7 @@ def test_100_attach_drop_cycles_keep_memory_stable(term_board: Board,
     cycles = 100 if net.netem is None else 20
     wait_ms = 5000 if net.netem is None else 30000
     with net.tcp_server(backlog=4) as server:
-        server.settimeout(20)
+        server.settimeout(20 + wait_ms / 1000)
         port = server.getsockname()[1]
         errors: list[str] = []
 
@@ -104,7 +104,7 @@ def test_100_attach_drop_cycles_keep_memory_stable(term_board: Board,
                 for _ in range(cycles + 10):
                     conn, _ = server.accept()
                     with conn:
-                        conn.settimeout(10)
+                        conn.settimeout(wait_ms / 1000)
                         _read_until(conn, b"attached\r\n")
                         conn.shutdown(socket.SHUT_RDWR)
             except Exception as exc:  # reported by the test below
