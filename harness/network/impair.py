@@ -98,6 +98,8 @@ def parse(spec: str) -> Profile:
         while i < len(words):
             key = words[i]
             arg = words[i + 1] if i + 1 < len(words) else None
+            if key not in ("loss", "duplicate", "reorder", "delay", "rate"):
+                raise ValueError(f"unknown word {key!r}")
             if arg is None:
                 raise ValueError(f"{key} needs a value")
             if key in ("loss", "duplicate", "reorder"):
