@@ -76,11 +76,13 @@ def raise_on_signals(signals: tuple[int, ...] = TERMINATING) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def install_raising_handlers(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> None:
-    """For the rest of the process: ``signals`` raise ``Interrupted`` (pytest's plugin uses
-    this, so SIGTERM/SIGHUP unwind a test session like Ctrl-C does)."""
+def install_raising_handlers(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)
+                             ) -> dict[int, object]:
+    """``signals`` raise ``Interrupted`` (pytest's plugin uses this, so SIGTERM/SIGHUP unwind a
+    test session like Ctrl-C does); returns the previous handlers for ``restore()``."""
     if not _in_main_thread():
-        return
+        return {}
+    previous = {sig: signal.getsignal(sig) for sig in signals}
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         for sig in signals:  # teardown must not be interrupted again
@@ -89,6 +91,22 @@ def install_raising_handlers(signals: tuple[int, ...] = (signal.SIGTERM, signal.
 
     for sig in signals:
         signal.signal(sig, handler)
+    return previous
+
+
+def restore(previous: dict[int, object]) -> None:
+    """Put back the handlers ``install_raising_handlers`` returned."""
+    if _in_main_thread():
+        for sig, old in previous.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+
+
+def hold_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> None:
+    """From now on ``signals`` are ignored: the final teardown (pytest's session finish,
+    which also writes the JUnit XML) must not be cut short. Main thread only."""
+    if _in_main_thread():
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
 
 
 @contextmanager

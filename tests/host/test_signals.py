@@ -42,6 +42,8 @@ pytestmark = [pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
               pytest.mark.timeout(300)]
 QEMU = "qemu-system-xtensa"
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+# Long enough (the load tests take minutes) that the signal lands in the middle of the run.
+BOARD_TESTS = "test_net_basic or test_net_load"
 
 
 def _invoke(*args: str, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen[str]:
@@ -72,7 +74,7 @@ def _stop_with(proc: subprocess.Popen[str], watch: TreeWatch, sig: int,
 def test_invoke_test_tears_down_writes_junit_and_names_the_signal(
         sig: signal.Signals, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
-    proc = _invoke("test", "--suite", "board", "-k", "test_net_basic",
+    proc = _invoke("test", "--suite", "board", "-k", BOARD_TESTS,
                    "--pytest-args", f"--junitxml={junit} -p no:cacheprovider")
     watch = TreeWatch(proc.pid)
     watch.wait_for(QEMU, timeout=120)
@@ -88,7 +90,7 @@ def test_invoke_test_tears_down_writes_junit_and_names_the_signal(
 def test_invoke_test_with_xdist_workers_tears_down_on_sigterm(tmp_path: Path) -> None:
     """``--jobs 2``: the signal reaches pytest's whole group, workers included."""
     junit = tmp_path / "junit.xml"
-    proc = _invoke("test", "--suite", "board", "-k", "test_net_basic or test_repl", "--jobs", "2",
+    proc = _invoke("test", "--suite", "board", "-k", BOARD_TESTS, "--jobs", "2",
                    "--pytest-args", f"--junitxml={junit} -p no:cacheprovider")
     watch = TreeWatch(proc.pid)
     watch.wait_for(QEMU, timeout=120)
@@ -119,7 +121,9 @@ def test_a_task_that_starts_a_board_tears_down_and_names_the_signal(
     proc = _invoke(*args, stdin=stdin)
     watch = TreeWatch(proc.pid)
     watch.wait_for(QEMU, timeout=120)
-    code, output = _stop_with(proc, watch, sig, after=4.0)
+    if task == "flash":  # flashing takes ~3 s: stop it while esptool writes
+        watch.wait_for("esptool", timeout=60)
+    code, output = _stop_with(proc, watch, sig, after=0.5 if task == "flash" else 4.0)
     assert code == 128 + sig, output
     assert f"interrupted by {sig.name}" in output
     assert leftovers(watch.seen) == []
@@ -129,7 +133,7 @@ def test_a_task_that_starts_a_board_tears_down_and_names_the_signal(
 def test_sigkill_of_invoke_still_lets_pytest_tear_down(tmp_path: Path) -> None:
     """pytest's parent-death signal is SIGTERM: it tears down as if it had been sent one."""
     junit = tmp_path / "junit.xml"
-    proc = _invoke("test", "--suite", "board", "-k", "test_net_basic",
+    proc = _invoke("test", "--suite", "board", "-k", BOARD_TESTS,
                    "--pytest-args", f"--junitxml={junit} -p no:cacheprovider")
     watch = TreeWatch(proc.pid)
     watch.wait_for(QEMU, timeout=120)
@@ -144,7 +148,7 @@ def test_sigkill_of_invoke_still_lets_pytest_tear_down(tmp_path: Path) -> None:
 def test_sigkill_of_pytest_kills_every_child_and_the_next_start_sweeps(tmp_path: Path) -> None:
     """Nothing runs on SIGKILL: QEMU and dnsmasq die by their parent-death signal; the
     namespace and run dirs stay until the next start sweeps them."""
-    proc = _invoke("test", "--suite", "board", "-k", "test_net_basic",
+    proc = _invoke("test", "--suite", "board", "-k", BOARD_TESTS,
                    "--pytest-args", f"--junitxml={tmp_path / 'junit.xml'} -p no:cacheprovider")
     watch = TreeWatch(proc.pid)
     watch.wait_for(QEMU, timeout=120)
