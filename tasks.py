@@ -16,6 +16,7 @@ from invoke import Context, Exit, task
 
 from harness import paths
 from harness.errors import HarnessError
+from harness.signals import describe, raise_on_signals
 
 
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,11 +25,14 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            # SIGTERM/SIGHUP unwind like Ctrl-C: boards and networks are torn down.
+            with raise_on_signals():
+                return func(*args, **kwargs)
         except HarnessError as exc:
             raise Exit(f"\nerror: {exc}", code=getattr(exc, "exit_code", 1)) from None
-        except KeyboardInterrupt:
-            raise Exit("\ninterrupted", code=130) from None
+        except KeyboardInterrupt as exc:
+            message, code = describe(exc)
+            raise Exit(f"\n{message}", code=code) from None
 
     return wrapper
 
@@ -123,16 +127,39 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
         "jobs": "parallel pytest workers (pytest-xdist), each with its own QEMU (default 1)",
         "micropython": "only this pinned MicroPython version, e.g. 1.26 (default: the default "
                        "version, then the board suite on every other pinned one)",
+        "netem": "tap network faults on every board link: lossy, slow or netem's words "
+                 "(e.g. 'loss 10% delay 50ms'); docs/reliability.md",
     },
     iterable=["suite"],
 )
 @friendly
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
-         jobs: int = 1, micropython: str | None = None) -> None:
+         jobs: int = 1, micropython: str | None = None, netem: str = "") -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     from harness.cli.test_runner import run_suites
 
-    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, micropython=micropython)
+    run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, micropython=micropython,
+               netem=netem)
+
+
+@task(
+    help={
+        "runs": "how many times to run the suites (default 3)",
+        "jobs": "pytest-xdist workers per run (default 2)",
+        "hog": "one CPU hog process beside the runs (a busy loop), as on a loaded CI host",
+        "suite": "host, machine or board (repeatable; default: machine and board)",
+        "k": "only tests matching this pytest -k expression",
+        "pytest_args": "extra arguments for pytest, as one string",
+    },
+    iterable=["suite"],
+)
+@friendly
+def soak(c: Context, runs: int = 3, jobs: int = 2, hog: bool = False,
+         suite: list[str] | None = None, k: str = "", pytest_args: str = "") -> None:
+    """test: the suites N times (optionally with CPU hogs): failures per test, leftovers."""
+    from harness.cli.soak import soak as run_soak
+
+    run_soak(runs, jobs=jobs, hog=1 if hog else 0, suites=suite, k=k, pytest_args=pytest_args)
 
 
 _TARGET_HELP = {
@@ -302,11 +329,13 @@ def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str
             "no_build": "skip the cached-rebuild benchmark",
             "net": "also the network benchmarks in this mode: tap or user",
             "micropython": "firmware of this pinned MicroPython version, e.g. 1.26",
-            **_TARGET_HELP})
+            "netem": "tap mode: also on these faulty-link profiles, comma-separated "
+                     "(default lossy,slow; 'none' to skip)", **_TARGET_HELP})
 @friendly
 def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = None,
-          target: str = "qemu", port: str | None = None, firmware: str | None = None,
-          qemu_binary: str | None = None, micropython: str | None = None) -> None:
+          netem: str = "lossy,slow", target: str = "qemu", port: str | None = None,
+          firmware: str | None = None, qemu_binary: str | None = None,
+          micropython: str | None = None) -> None:
     """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
     from harness.cli import bench as benchmarks
 
@@ -314,9 +343,9 @@ def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = 
         from harness.build.versions import firmware_dir_for
 
         firmware = str(firmware_dir_for(micropython))
-
+    profiles = tuple(p for p in netem.split(",") if p and p != "none")
     benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
-                   include_build=not no_build, net=net)
+                   include_build=not no_build, net=net, netem=profiles)
 
 
 @task(

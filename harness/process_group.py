@@ -2,7 +2,10 @@
 
 ``spawn()`` starts a command with ``start_new_session`` (so Ctrl-C in the terminal does not
 reach it and ``killpg`` reaches its children), and on Linux asks the kernel to kill it if the
-harness dies (``PR_SET_PDEATHSIG``). Every live group is also killed at interpreter exit and
+harness dies (``PR_SET_PDEATHSIG``, even on SIGKILL). The kernel sends that signal when the
+*thread* that forked exits, so a spawn from any thread but the main one is done by one
+long-lived spawner thread (it lives as long as the process); and a child whose parent died
+before the ``prctl`` exits at once. Every live group is also killed at interpreter exit and
 on SIGTERM/SIGHUP, so no emulator outlives a test run; then the callbacks given to
 ``register_cleanup()`` run (e.g. deleting a run's temp dir).
 """
@@ -16,33 +19,49 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 _PR_SET_PDEATHSIG = 1
 _live: dict[int, subprocess.Popen[bytes]] = {}
 _cleanups: list[Callable[[], None]] = []
 _lock = threading.Lock()
 _handlers_installed = False
+# One thread that never exits: children forked by it keep their parent-death signal.
+_spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process-group-spawner")
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+def death_signal_preexec(sig: int = signal.SIGKILL,
+                         own_group: bool = False) -> Callable[[], None]:
+    """A ``preexec_fn``: the child gets ``sig`` when its parent thread dies (and, with
+    ``own_group``, becomes the leader of a new process group in the same session)."""
+    parent = os.getpid()
+
+    def preexec() -> None:  # runs in the child between fork and exec
+        if own_group:
+            os.setpgid(0, 0)
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        except (OSError, AttributeError):
+            return
+        if os.getppid() != parent:  # the parent died before the prctl: nobody will tell us
+            os._exit(1)
+
+    return preexec
 
 
 def spawn(argv: Sequence[str], **popen_kwargs) -> subprocess.Popen[bytes]:
     """Start ``argv`` as the leader of a new process group and remember it for cleanup."""
     _install_handlers()
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    proc = subprocess.Popen(
-        list(argv),
-        start_new_session=True,
-        # PDEATHSIG fires when the spawning *thread* exits: only safe from the main thread.
-        preexec_fn=_die_with_parent if in_main_thread else None,
-        **popen_kwargs,
-    )
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(argv), start_new_session=True,
+                                preexec_fn=death_signal_preexec(), **popen_kwargs)
+
+    if threading.current_thread() is threading.main_thread():
+        proc = start()
+    else:  # PDEATHSIG fires when the forking *thread* exits: fork on the long-lived one
+        proc = _spawner.submit(start).result()
     with _lock:
         _live[proc.pid] = proc
     return proc

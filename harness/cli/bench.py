@@ -349,9 +349,101 @@ def net_throughput(options: TargetOptions, mode: str | None = None,
     return results
 
 
+FAULT_PAYLOAD = 256 * 1024  # bytes each way per profile (slow: 1 Mbit/s, ~2 s)
+FAULT_PROFILES = ("lossy", "slow")
+
+
+def _host_tcp_counters(net: object) -> dict[str, int]:
+    """The namespace's TCP counters (/proc/thread-self/net/snmp read from inside it)."""
+    text = net.ns.call(  # type: ignore[attr-defined]
+        lambda: Path("/proc/thread-self/net/snmp").read_text())
+    rows = [line.split()[1:] for line in text.splitlines() if line.startswith("Tcp:")]
+    return {key: int(value) for key, value in zip(rows[0], rows[1], strict=True)}
+
+
+def net_faults(options: TargetOptions, profiles: tuple[str, ...] = FAULT_PROFILES,
+               runs: int = 1) -> list[Result]:
+    """TCP throughput each way on impaired links (tap mode, ``--netem`` profiles), with the
+    retransmissions seen: the host side's (its TCP counters in the namespace) and the frames
+    the link dropped, duplicated and reordered. The board's own lwIP counters are not
+    available: the firmware is built with LWIP_STATS 0 (lwipopts.h)."""
+    import socket as pysocket
+    import threading
+
+    from harness.network import NetworkService, connect_board
+
+    results: list[Result] = []
+    for profile in profiles:
+        with NetworkService("tap", netem=profile) as net:
+            service = make_service(_board_net_options(options, net), f"bench-{profile}")
+            board = service.start()
+            try:
+                connect_board(board)
+                board.exec(NET_BOARD_CODE.replace("PORT", str(NET_BOARD_PORT)), timeout=20)
+                up, down = [], []
+                before = _host_tcp_counters(net)
+                for _ in range(runs):
+                    with net.tcp_server() as server:
+                        server.settimeout(60)
+                        port = server.getsockname()[1]
+
+                        def send_all(srv: pysocket.socket = server) -> None:
+                            conn, _ = srv.accept()
+                            with conn:
+                                conn.sendall(b"y" * FAULT_PAYLOAD)
+
+                        thread = threading.Thread(target=send_all, daemon=True)
+                        thread.start()
+                        start = time.perf_counter()
+                        n, _us = board.eval(f"_sink('{net.host_ip}', {port}, {FAULT_PAYLOAD})",
+                                            timeout=180)
+                        up.append(n / 1e6 / (time.perf_counter() - start))
+                        thread.join(60)
+                    with net.tcp_server() as server:
+                        server.settimeout(60)
+                        port = server.getsockname()[1]
+                        got: list[int] = []
+
+                        def receive_all(srv: pysocket.socket = server,
+                                        got: list[int] = got) -> None:
+                            conn, _ = srv.accept()
+                            with conn:
+                                conn.settimeout(60)
+                                while data := conn.recv(65536):
+                                    got.append(len(data))
+
+                        thread = threading.Thread(target=receive_all, daemon=True)
+                        thread.start()
+                        start = time.perf_counter()
+                        board.eval(f"_source('{net.host_ip}', {port}, {FAULT_PAYLOAD})",
+                                   timeout=180)
+                        thread.join(60)
+                        down.append(sum(got) / 1e6 / (time.perf_counter() - start))
+                after = _host_tcp_counters(net)
+                link = net.impairment_counts(0)
+                both = {key: link["from_board"][key] + link["to_board"][key]
+                        for key in ("frames", "dropped", "duplicated", "reordered")}
+                tag = f"[tap, {profile}]"
+                results += [
+                    Result(f"TCP host->board {tag}", "MB/s", up,
+                           note=f"{FAULT_PAYLOAD // 1024} KiB; {net.netem.describe()}"),
+                    Result(f"TCP board->host {tag}", "MB/s", down),
+                    Result(f"host TCP retransmitted segments {tag}", "segments",
+                           [float(after["RetransSegs"] - before["RetransSegs"])],
+                           note="board's: n/a (firmware LWIP_STATS 0)"),
+                    Result(f"link frames dropped {tag}", "frames", [float(both["dropped"])],
+                           note=f"of {both['frames']}; duplicated {both['duplicated']}, "
+                                f"reordered {both['reordered']}"),
+                ]
+            finally:
+                service.stop()
+    return results
+
+
 def run(options: TargetOptions, runs: int = 10, include_build: bool = True,
-        net: str | None = None) -> list[Result]:
-    """All benchmarks; ``net`` ("tap" or "user") adds the network ones (QEMU only)."""
+        net: str | None = None, netem: tuple[str, ...] = FAULT_PROFILES) -> list[Result]:
+    """All benchmarks; ``net`` ("tap" or "user") adds the network ones (QEMU only), and in
+    tap mode the same transfers on each ``netem`` profile."""
     results: list[Result] = []
     with progress.step(f"benchmarks on {options.target}"):
         if options.target == "qemu":
@@ -359,6 +451,8 @@ def run(options: TargetOptions, runs: int = 10, include_build: bool = True,
         results += on_board(options, runs)
         if net and options.target == "qemu":
             results += net_throughput(options, net, runs=3)
+        if net == "tap" and netem and options.target == "qemu":
+            results += net_faults(options, netem)
         if include_build and options.target == "qemu":
             results += rebuild_and_one_test()
     for r in results:

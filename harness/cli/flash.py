@@ -24,6 +24,7 @@ from harness.build.artifacts import FirmwareArtifacts
 from harness.emulator.command import require_qemu_binary
 from harness.emulator.service import QemuService
 from harness.errors import HarnessError, SetupError
+from harness.process_group import death_signal_preexec
 
 FLASH_OFFSET = 0x0
 
@@ -43,7 +44,9 @@ def esptool_command(port: str, image: Path, *, baud: int = 460800,
 
 
 def _run_esptool(argv: list[str], what: str) -> str:
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    # esptool dies with us even on SIGKILL (it would otherwise hold the port or the emulator).
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=600,
+                            preexec_fn=death_signal_preexec())
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip()[-2000:]
         raise HarnessError(f"esptool could not flash {what}:\n{tail}\n"

@@ -2,8 +2,10 @@
 in build/reports/, then the network tests once more in QEMU's user mode.
 
 The main run uses the default network mode (tap when we may create TAPs); when it included
-tests/board (and no ``-k`` or ``--net`` narrowed it), the network tests run a second time with
-``--net user`` into ``junit-net-user.xml``, so both modes stay covered.
+tests/board (and no ``-k``, ``--net`` or ``--netem`` narrowed it), the network tests run a
+second time with ``--net user`` into ``junit-net-user.xml``, so both modes stay covered, and
+(tap mode only) the transfer tests a third time on ``lossy`` links (``--netem lossy``: loss,
+delay, duplicates, reordering; every byte still verified) into ``junit-net-lossy.xml``.
 """
 
 from __future__ import annotations
@@ -16,18 +18,43 @@ from pathlib import Path
 
 from harness import paths
 from harness.errors import SetupError, TestsFailed
+from harness.process_group import death_signal_preexec
+from harness.signals import Interrupted, forward_signals
 
 SUITES = ("host", "machine", "board")
 NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection is empty
+# The transfer tests that run once more on lossy links (stream, accept, callbacks, dupterm,
+# WebREPL, load): each checks every byte it moved.
+LOSSY_TESTS = ("tests/board/test_net_stream.py", "tests/board/test_net_callbacks.py",
+               "tests/board/test_net_dupterm.py", "tests/board/test_webrepl.py",
+               "tests/board/test_net_load.py")
 
 
 def run_pytest(args: Sequence[str], junit_name: str) -> int:
-    """pytest with ``args`` in the repository, JUnit XML into build/reports/; its exit status."""
+    """pytest with ``args`` in the repository, JUnit XML into build/reports/; its exit status.
+
+    pytest runs in its own process group (same session, so it still writes to the terminal).
+    SIGINT, SIGTERM and SIGHUP to this process go to that group once: pytest (and its xdist
+    workers) tear down and write the JUnit XML, then ``Interrupted`` names the signal. If this
+    process is SIGKILLed, pytest gets SIGTERM (its parent-death signal) and tears down too.
+    """
     reports = paths.reports_dir()
     reports.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pytest", f"--junitxml={reports / junit_name}", *args]
+    junit = reports / junit_name
+    cmd = [sys.executable, "-m", "pytest", f"--junitxml={junit}", *args]
     print("==> " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, cwd=paths.REPO_ROOT).returncode
+    proc = subprocess.Popen(cmd, cwd=paths.REPO_ROOT,
+                            preexec_fn=death_signal_preexec(signal.SIGTERM, own_group=True))
+    with forward_signals(proc.pid) as received:
+        while True:
+            try:
+                code = proc.wait()
+                break
+            except KeyboardInterrupt:  # a signal that slipped in before the handlers
+                continue
+    if received:
+        raise Interrupted(received[0], f" (pytest exit {code}; JUnit XML: {junit})")
+    return code
 
 
 def suite_dirs(suites: Sequence[str] | None) -> list[str]:
@@ -58,39 +85,48 @@ def describe_exit(code: int) -> str:
 
 
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
-               jobs: int = 1, micropython: str | None = None) -> None:
-    """``invoke test``: the suites, then the network tests in user mode, then the board suite on
-    every other pinned MicroPython version (see the module doc). ``micropython``: run the
-    chosen suites on that version's firmware only (built first)."""
+               jobs: int = 1, micropython: str | None = None, netem: str = "") -> None:
+    """``invoke test``: the suites, then the network tests in user mode and on lossy links, then
+    the board suite on every other pinned MicroPython version (see the module doc).
+    ``micropython``: run the chosen suites on that version's firmware only (built first)."""
     dirs = suite_dirs(suites)
     parallel = ["-n", str(jobs)] if jobs > 1 else []
     extra = pytest_args.split()
     if micropython:
         extra += ["--firmware", str(_built_firmware(micropython))]
-    code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *extra], "junit.xml")
-    if code != 0:
-        raise TestsFailed(f"{describe_exit(code)}; JUnit XML: build/reports/junit.xml",
-                          code if code > 0 else 128 - code)
-    whole_board = "tests/board" in dirs and not k
-    if whole_board and "--net" not in pytest_args:
-        code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
-                          "junit-net-user.xml")
-        if code not in (0, NO_TESTS_COLLECTED):
-            raise TestsFailed(f"network tests in user mode: {describe_exit(code)}; JUnit "
-                              "XML: build/reports/junit-net-user.xml",
-                              code if code > 0 else 128 - code)
-    if whole_board and not micropython and "--firmware" not in pytest_args:
-        from harness.build.versions import pinned_versions
+    faults = ["--netem", netem] if netem else []
+    code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *faults, *extra],
+                      "junit.xml")
+    _check(code, "tests", "junit.xml")
+    if "tests/board" not in dirs or k or netem or "--net" in pytest_args:
+        return
+    code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
+                      "junit-net-user.xml")
+    _check(code, "network tests in user mode", "junit-net-user.xml")
+    from harness.network.service import default_mode
 
-        for version in pinned_versions()[1:]:
-            junit = f"junit-micropython-{version}.xml"
-            firmware = _built_firmware(version)
-            code = run_pytest(["tests/board", *parallel, *extra, "--firmware", str(firmware)],
-                              junit)
-            if code != 0:
-                raise TestsFailed(f"board tests on MicroPython {version}: {describe_exit(code)}; "
-                                  f"JUnit XML: build/reports/{junit}",
-                                  code if code > 0 else 128 - code)
+    if default_mode() == "tap":  # faults need tap mode; the main run's header said why not
+        code = run_pytest([*LOSSY_TESTS, "-m", "needs_net", "--netem", "lossy", *parallel,
+                           *extra], "junit-net-lossy.xml")
+        _check(code, "network tests on lossy links", "junit-net-lossy.xml")
+    if micropython or "--firmware" in pytest_args:
+        return
+    from harness.build.versions import pinned_versions
+
+    for version in pinned_versions()[1:]:
+        junit = f"junit-micropython-{version}.xml"
+        firmware = _built_firmware(version)
+        code = run_pytest(["tests/board", *parallel, *extra, "--firmware", str(firmware)], junit)
+        _check(code, f"board tests on MicroPython {version}", junit)
+
+
+def _check(code: int, what: str, junit: str) -> None:
+    """A TestsFailed for a failed pytest run (no tests selected counts as a pass after the
+    main run, whose selection the user made)."""
+    if code == 0 or (code == NO_TESTS_COLLECTED and junit != "junit.xml"):
+        return
+    raise TestsFailed(f"{what}: {describe_exit(code)}; JUnit XML: build/reports/{junit}",
+                      code if code > 0 else 128 - code)
 
 
 def _built_firmware(micropython: str) -> Path:

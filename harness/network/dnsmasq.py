@@ -9,8 +9,10 @@ upstream servers (``no-resolv``, ``no-hosts``, ``no-poll``) and answers for:
 * any other name under ``.test``: NXDOMAIN (``local=/test/``); other names: REFUSED.
 
 Config, leases file and log live in the run's temp dir. dnsmasq keeps running as root
-(``user=root``) inside the isolated namespace: it then keeps the parent-death signal, so it
-dies with the harness even on SIGKILL (dropping to ``nobody`` would clear it).
+(``user=root`` and ``group=root``) inside the isolated namespace: it then keeps the
+parent-death signal, so it dies with the harness even on SIGKILL. The kernel clears that
+signal on any change of the effective uid *or gid*: without ``group=``, dnsmasq switches to
+its default group ``dip`` and would outlive a SIGKILLed harness.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def config_text(run_dir: Path, interface: str, boards: int = MAX_BOARDS) -> str:
         "domain-needed",
         "bogus-priv",
         "user=root",
+        "group=root",  # also no gid change: it would clear the parent-death signal
         f"pid-file={run_dir / 'dnsmasq.pid'}",
         f"log-facility={run_dir / 'dnsmasq.log'}",
         "log-queries",

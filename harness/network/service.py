@@ -35,7 +35,7 @@ from pathlib import Path
 
 from harness import process_group
 from harness.errors import NetworkError
-from harness.network import addresses, netns, tap, usermode
+from harness.network import addresses, impair, netns, tap, usermode
 from harness.network.dnsmasq import Dnsmasq
 
 MODES = ("tap", "user")
@@ -69,10 +69,16 @@ class NetworkService:
 
     def __init__(self, mode: str | None = None, *, log_dir: Path | None = None,
                  board_ports: Iterable[int] = DEFAULT_BOARD_PORTS,
-                 host_ports: int = DEFAULT_HOST_PORTS) -> None:
+                 host_ports: int = DEFAULT_HOST_PORTS, netem: str | None = None) -> None:
         self.mode = mode or default_mode()
         if self.mode not in MODES:
             raise NetworkError(f"unknown network mode {self.mode!r}; use tap or user")
+        # Faults on every board's link (impair.py); tap mode only.
+        self.netem = impair.parse(netem) if netem else None
+        if self.netem is not None and self.mode != "tap":
+            raise NetworkError("--netem needs tap mode (--net tap, as root): user mode has no "
+                               "link to impair")
+        self._impairments: dict[int, impair.Impairment] = {}
         self.log_dir = log_dir
         self.board_ports = tuple(board_ports)
         self.host_port_count = host_ports
@@ -129,6 +135,9 @@ class NetworkService:
                 return
             began = time.monotonic()
             errors: list[str] = []
+            for link in self._impairments.values():
+                link.stop()
+            self._impairments.clear()
             if self.dnsmasq is not None:
                 self._keep_logs()
                 try:
@@ -199,8 +208,12 @@ class NetworkService:
                 assert self.ns is not None
                 if index not in self._taps:
                     addresses.board_ip(index)  # range check
-                    tap.create_tap(self.ns, index)
+                    tap.create_tap(self.ns, index, bridged=self.netem is None)
                     self._taps.add(index)
+                    if self.netem is not None:
+                        self._impairments[index] = impair.Impairment(
+                            self.ns, tap.tap_name(index), tap.impaired_port_name(index),
+                            self.netem)
                 return tap.qemu_args(self.ns, index)
             return self.user_config(index).qemu_args()
 
@@ -215,6 +228,15 @@ class NetworkService:
                 self._user_configs[index] = usermode.plan(index, self.board_ports,
                                                           self.host_ports, taken)
             return self._user_configs[index]
+
+    def set_link(self, up: bool, index: int = 0) -> None:
+        """Tap mode: pull board ``index``'s cable (its bridge port down) or plug it back."""
+        tap.set_bridge_port(self._require_tap("link up/down"), index, up)
+
+    def impairment_counts(self, index: int = 0) -> dict[str, dict[str, int]]:
+        """With ``netem``: frames seen, dropped, duplicated, reordered per direction."""
+        link = self._impairments.get(index)
+        return link.counts() if link is not None else {}
 
     def tap_attached(self, index: int = 0) -> bool:
         """Tap mode: True while a QEMU holds board ``index``'s TAP."""
@@ -330,7 +352,8 @@ class NetworkService:
 
     def describe(self) -> str:
         if self.mode == "tap" and self.ns is not None:
-            return (f"tap network in namespace {self.ns.name} (host {self.host_ip}, DNS "
+            faults = f", links impaired: {self.netem.describe()}" if self.netem else ""
+            return (f"tap network in namespace {self.ns.name}{faults} (host {self.host_ip}, DNS "
                     f"{self.dns_ip}, boards from {self.board_ip(0)}); debug with "
                     f"`ip netns exec {self.ns.name} tcpdump -ni {tap.BRIDGE}`")
         return (f"user-mode network (slirp, restricted; board ports forwarded from 127.0.0.1, "

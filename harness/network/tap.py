@@ -46,13 +46,42 @@ def create_bridge(ns: NetNamespace) -> None:
     ns.ip("link", "set", BRIDGE, "up", what="bringing up the bridge")
 
 
-def create_tap(ns: NetNamespace, index: int) -> str:
-    """A persistent TAP for board ``index``, a port of the bridge; returns its name."""
+def impaired_port_name(index: int) -> str:
+    """The veth that is board ``index``'s bridge port when its link is impaired."""
+    return f"e8qimp{index}"
+
+
+def create_tap(ns: NetNamespace, index: int, bridged: bool = True) -> str:
+    """A persistent TAP for board ``index``, a port of the bridge; returns its name.
+
+    ``bridged=False`` (an impaired link, see impair.py): the TAP stays off the bridge; a second
+    TAP ``e8qimpN`` is the bridge port, for the forwarder.
+    """
     name = tap_name(index)
     ns.ip("tuntap", "add", "dev", name, "mode", "tap", what=f"creating TAP {name}")
-    ns.ip("link", "set", name, "master", BRIDGE, what=f"adding {name} to the bridge")
+    if bridged:
+        ns.ip("link", "set", name, "master", BRIDGE, what=f"adding {name} to the bridge")
+    else:
+        port = impaired_port_name(index)
+        ns.ip("tuntap", "add", "dev", port, "mode", "tap", what=f"creating TAP {port}")
+        ns.ip("link", "set", port, "master", BRIDGE, what=f"adding {port} to the bridge")
+        ns.ip("link", "set", port, "up", what=f"bringing up {port}")
     ns.ip("link", "set", name, "up", what=f"bringing up {name}")
     return name
+
+
+def bridge_port(ns: NetNamespace, index: int) -> str:
+    """Board ``index``'s port on the bridge: its TAP, or the veth of an impaired link."""
+    port = impaired_port_name(index)
+    listed = ns.ip("-o", "link", "show", what="listing links")
+    return port if f" {port}:" in listed else tap_name(index)
+
+
+def set_bridge_port(ns: NetNamespace, index: int, up: bool) -> None:
+    """Take board ``index``'s bridge port down (its cable pulled) or bring it back up."""
+    port = bridge_port(ns, index)
+    ns.ip("link", "set", port, "up" if up else "down",
+          what=f"setting {port} {'up' if up else 'down'}")
 
 
 def tap_has_carrier(ns: NetNamespace, index: int) -> bool:

@@ -71,11 +71,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="serial target: reset the board through DTR/RTS before the tests")
 
 
+_signal_handlers_key = pytest.StashKey[dict]()
+
 def pytest_configure(config: pytest.Config) -> None:
+    from harness.signals import install_raising_handlers
+
+    # SIGTERM/SIGHUP unwind the session like Ctrl-C: fixtures tear down, JUnit XML is written.
+    config.stash[_signal_handlers_key] = install_raising_handlers()
     existing = "\n".join(config.getini("markers"))
     for name, text in _MARKERS.items():
         if not re.search(rf"^{name}\b", existing, re.M):
             config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from harness.signals import restore
+
+    restore(config.stash.get(_signal_handlers_key, {}))  # an in-process run leaves no trace
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from harness.signals import hold_signals
+
+    # Session fixtures are torn down and the JUnit XML written from here on: a SIGTERM now
+    # (e.g. `invoke test` passing one on) must not interrupt that; the run is ending anyway.
+    hold_signals()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

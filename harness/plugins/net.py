@@ -43,6 +43,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--net", choices=("tap", "user"), default=None,
                     help="board network: tap (namespace + bridge + dnsmasq; needs root) or "
                          "user (QEMU slirp, 127.0.0.1 forwards). Default: tap if root, else user")
+    group.addoption("--netem", default=None, metavar="PROFILE",
+                    help="tap mode: faults on every board's link, both directions: lossy (5%% "
+                         "loss, 20 ms +- 10 ms, 1%% duplicates, 2%% reordered), slow (1 Mbit/s, "
+                         "100 ms) or netem's words, e.g. 'loss 10%% delay 50ms 5ms rate 512kbit'")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,6 +57,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
         if problem := tap_mode_problem():
             raise pytest.UsageError(f"--net tap: {problem}")
+    if netem := config.getoption("--netem"):
+        from harness.errors import NetworkError
+        from harness.network.impair import parse
+
+        try:
+            parse(netem)
+        except NetworkError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if _resolved_mode(config) != "tap":
+            raise pytest.UsageError("--netem needs tap mode (--net tap, as root)")
 
 
 def _resolved_mode(config: pytest.Config) -> str:
@@ -67,6 +81,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     mode = _resolved_mode(config)
     if mode == "user" and config.getoption("--net") is None:
         return f"network: user mode ({tap_mode_problem()})"
+    if netem := config.getoption("--netem"):
+        from harness.network.impair import PROFILES
+
+        return f"network: {mode} mode, links impaired: {PROFILES.get(netem, netem)}"
     return f"network: {mode} mode"
 
 
@@ -82,7 +100,8 @@ def net(net_mode: str, pytestconfig: pytest.Config) -> Iterator[NetworkService]:
 
     log_option = pytestconfig.getoption("--board-log-dir", default=None)
     logs = Path(log_option) if log_option else pytestconfig.rootpath / "build" / "board-logs"
-    service = NetworkService(net_mode, log_dir=logs / "network")
+    service = NetworkService(net_mode, log_dir=logs / "network",
+                             netem=pytestconfig.getoption("--netem"))
     service.start()
     try:
         yield service

@@ -54,6 +54,8 @@ def test_connect_gets_the_fixed_address(net_board: Board, net: NetworkService) -
 def test_mac_matches_the_efuse_mac(net_board: Board, net: NetworkService) -> None:
     # The harness gives QEMU the MAC of board 0 twice (eFuse words and the NIC's side);
     # the firmware reads the eFuse words, and DHCP hands out the fixed address by it.
+    # imports network itself: under xdist the module's other tests may run on another worker
+    net_board.exec("import network")
     mac = net_board.eval("':'.join('%02x' % b for b in network.WLAN(network.STA_IF).config('mac'))")
     assert mac == net.board_mac(0).lower()
 

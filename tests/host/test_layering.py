@@ -15,7 +15,7 @@ from harness.paths import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "harness"
 BASICS = {"harness", "harness.errors", "harness.paths", "harness.process_group",
-          "harness.progress"}
+          "harness.progress", "harness.signals"}
 # layer -> the layers it may import (besides itself and the basics)
 ALLOWED = {
     "basics": set(),

@@ -83,7 +83,8 @@ def _spawn_child() -> tuple[subprocess.Popen[str], list[str]]:
     return child, line.split()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_signal_to_the_owner_tears_down(sig: signal.Signals) -> None:
     child, (ns, peer, pid, run_dir) = _spawn_child()
     assert namespace_exists(ns) and dnsmasq_alive(int(pid))
@@ -104,6 +105,7 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next_start() -> None:
     deadline = time.monotonic() + 5  # dnsmasq has the parent-death signal: it goes too
     while dnsmasq_alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert not dnsmasq_alive(int(pid)), "dnsmasq outlived its SIGKILLed owner"
     assert namespace_exists(ns), "SIGKILL leaves the namespace (nothing can run on SIGKILL)"
     with NetworkService("tap") as net:
         assert ns in net.removed_stale and peer in net.removed_stale

@@ -195,6 +195,7 @@ static void esp8266_download_command(Esp8266DownloadState *d)
     const uint8_t *data = p + HEADER_SIZE;
     uint8_t op;
     uint32_t size, checksum, addr, value, mask, len, seq, erase, nblocks;
+    uint64_t addr64;
     uint8_t buf[4];
     int i;
 
@@ -272,12 +273,14 @@ static void esp8266_download_command(Esp8266DownloadState *d)
         if (!esp8266_download_block(d, op, data, size, checksum, &len, &seq)) {
             break;
         }
-        addr = d->flash_offset + seq * d->flash_block_size;
-        if ((uint64_t)addr + len > esp8266_spi_flash_size(flash)) {
+        /* in 64 bits: a large seq must not wrap back into the flash */
+        addr64 = (uint64_t)d->flash_offset +
+                 (uint64_t)seq * d->flash_block_size;
+        if (addr64 + len > esp8266_spi_flash_size(flash)) {
             esp8266_download_fail(d, op, ERR_FLASH_WRITE);
             break;
         }
-        esp8266_spi_flash_program(flash, addr,
+        esp8266_spi_flash_program(flash, addr64,
                                   data + BLOCK_HEADER_SIZE, len);
         esp8266_download_ok(d, op, 0);
         break;
@@ -302,8 +305,12 @@ static void esp8266_download_command(Esp8266DownloadState *d)
         if (!esp8266_download_block(d, op, data, size, checksum, &len, &seq)) {
             break;
         }
-        addr = d->mem_offset + seq * d->mem_block_size;
-        if (address_space_write(&address_space_memory, addr,
+        addr64 = (uint64_t)d->mem_offset + (uint64_t)seq * d->mem_block_size;
+        if (addr64 + len > UINT32_MAX + 1ULL) {
+            esp8266_download_fail(d, op, ERR_FAILED);
+            break;
+        }
+        if (address_space_write(&address_space_memory, addr64,
                                 MEMTXATTRS_UNSPECIFIED,
                                 data + BLOCK_HEADER_SIZE, len) != MEMTX_OK) {
             esp8266_download_fail(d, op, ERR_FAILED);
