@@ -16,6 +16,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "hw/char/esp8266_uart.h"
@@ -669,7 +670,8 @@ static const Property esp8266_uart_properties[] = {
     DEFINE_PROP_UINT32("rx-baud", Esp8266UartState, rx_baud, 0),
 };
 
-static void esp8266_uart_class_init(ObjectClass *klass, void *data)
+static void esp8266_uart_class_init(ObjectClass *klass,
+                                    ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

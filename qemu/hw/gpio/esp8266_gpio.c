@@ -19,6 +19,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
@@ -488,7 +489,8 @@ static const VMStateDescription vmstate_esp8266_gpio = {
     }
 };
 
-static void esp8266_gpio_class_init(ObjectClass *klass, void *data)
+static void esp8266_gpio_class_init(ObjectClass *klass,
+                                    ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

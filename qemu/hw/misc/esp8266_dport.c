@@ -13,6 +13,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/guest-random.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
@@ -194,7 +195,8 @@ static const VMStateDescription vmstate_esp8266_dport = {
     }
 };
 
-static void esp8266_dport_class_init(ObjectClass *klass, void *data)
+static void esp8266_dport_class_init(ObjectClass *klass,
+                                     ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

@@ -10,6 +10,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "hw/misc/esp8266_iomux.h"
@@ -87,7 +88,8 @@ static const VMStateDescription vmstate_esp8266_iomux = {
     }
 };
 
-static void esp8266_iomux_class_init(ObjectClass *klass, void *data)
+static void esp8266_iomux_class_init(ObjectClass *klass,
+                                     ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

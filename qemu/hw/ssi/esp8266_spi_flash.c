@@ -15,6 +15,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/units.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
@@ -554,7 +555,8 @@ static const Property esp8266_spi_flash_properties[] = {
     DEFINE_PROP_DRIVE("drive", Esp8266SpiFlashState, blk),
 };
 
-static void esp8266_spi_flash_class_init(ObjectClass *klass, void *data)
+static void esp8266_spi_flash_class_init(ObjectClass *klass,
+                                         ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

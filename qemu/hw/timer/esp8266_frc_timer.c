@@ -18,6 +18,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
@@ -401,7 +402,7 @@ static const VMStateDescription vmstate_esp8266_frc_timer = {
     }
 };
 
-static void esp8266_frc_class_init(ObjectClass *klass, void *data)
+static void esp8266_frc_class_init(ObjectClass *klass, ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

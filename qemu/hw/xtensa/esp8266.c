@@ -15,6 +15,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/datadir.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
@@ -142,7 +143,8 @@ static const QEnumLookup esp8266_boot_mode_lookup = {
     .size = 2,
 };
 
-static void esp8266_machine_class_init(ObjectClass *oc, void *data)
+static void esp8266_machine_class_init(ObjectClass *oc,
+                                       ESP8266_CLASS_DATA *data)
 {
     MachineClass *mc = MACHINE_CLASS(oc);
 

@@ -17,6 +17,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/log.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
@@ -140,7 +141,8 @@ static void esp8266_download_stop(Esp8266DownloadState *d)
 static void esp8266_download_run(Esp8266DownloadState *d, uint32_t entry)
 {
     XtensaCPU *cpu = XTENSA_CPU(d->cpu);
-    MemoryRegion *uart_regs = sysbus_mmio_get_region(SYS_BUS_DEVICE(d->uart), 0);
+    MemoryRegion *uart_regs =
+        sysbus_mmio_get_region(SYS_BUS_DEVICE(d->uart), 0);
 
     if (!d->rom_loaded) {
         warn_report_once("esp8266: starting code loaded over UART without "
@@ -465,7 +467,8 @@ static const Property esp8266_download_properties[] = {
                      Object *),
 };
 
-static void esp8266_download_class_init(ObjectClass *klass, void *data)
+static void esp8266_download_class_init(ObjectClass *klass,
+                                        ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

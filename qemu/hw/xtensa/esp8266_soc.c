@@ -10,6 +10,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/units.h"
 #include "qemu/log.h"
 #include "qapi/error.h"
@@ -434,7 +435,7 @@ static const Property esp8266_soc_properties[] = {
                      true),
 };
 
-static void esp8266_soc_class_init(ObjectClass *klass, void *data)
+static void esp8266_soc_class_init(ObjectClass *klass, ESP8266_CLASS_DATA *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     ResettableClass *rc = RESETTABLE_CLASS(klass);

@@ -10,6 +10,7 @@
 #include "hw/sysbus.h"
 #include "hw/stream.h"
 #include "chardev/char-fe.h"
+#include "hw/xtensa/esp8266_compat.h"
 #include "qemu/fifo8.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
@@ -39,7 +40,7 @@ struct Esp8266UartState {
     SysBusDevice parent_obj;
 
     MemoryRegion iomem;
-    CharBackend chr;
+    CharFrontend chr;
     qemu_irq irq;
     QEMUTimer *rx_timeout_timer;
     /*

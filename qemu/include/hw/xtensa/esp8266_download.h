@@ -40,7 +40,7 @@ struct Esp8266DownloadState {
     qemu_irq runstall;
     qemu_irq flash_boot;
 
-    bool rom_loaded;                /* our ROM (-bios) is mapped: set by the board */
+    bool rom_loaded;                /* -bios: our ROM is mapped (the board) */
     bool active;
     bool in_frame;
     bool escape;
