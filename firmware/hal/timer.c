@@ -113,6 +113,25 @@ static void timer_program(uint32_t now) {
     __asm__ volatile ("wsr %0, ccompare0; rsync" : : "a" (target));
 }
 
+// Program CCOMPARE0 so that its interrupt surely comes. A target that CCOUNT has already
+// passed when it is written fires only after CCOUNT wraps (2^32 cycles, ~54 s at 80 MHz):
+// every timer (and a CPU in "waiti" waiting for one) would stall that long. With interrupts
+// masked the MIN_CCOMPARE_CYCLES margin always holds on hardware, but in an emulator the host
+// can deschedule the CPU between reading CCOUNT and writing CCOMPARE0 (seen once in ~50000
+// arms with the host loaded). So check after writing and program again if it is behind (an
+// interrupt that was lost that way would have been due anyway: the ISR goes by the time).
+// Interrupts must be masked.
+static void timer_program_ahead(void) {
+    for (;;) {
+        timer_program(system_get_time());
+        uint32_t ccompare;
+        __asm__ volatile ("rsr %0, ccompare0" : "=a" (ccompare));
+        if ((int32_t)(ccompare - hal_ccount()) > 0) {
+            return;
+        }
+    }
+}
+
 // Insert into the list sorted by expiry. Interrupts must be masked.
 static void timer_insert(ETSTimer *t) {
     ETSTimer **pp = &timer_list;
@@ -186,7 +205,7 @@ void ets_timer_arm_new(ETSTimer *ptimer, uint32_t time, bool repeat_flag, bool i
     ptimer->timer_period = repeat_flag ? (us ? us : 1) : 0;
     timer_insert(ptimer);
     if (timer_list == ptimer) {
-        timer_program(now);
+        timer_program_ahead();
     }
     __asm__ volatile ("wsr %0, ps; rsync" : : "a" (ps));
 }
@@ -210,6 +229,6 @@ void hal_timer_init(void) {
     time_us = 0;
     ccount_calibrate();
     ets_isr_attach(ETS_CCOMPARE0_INUM, timer_isr, NULL);
-    timer_program(0);
+    timer_program_ahead();
     ets_isr_unmask(1 << ETS_CCOMPARE0_INUM);
 }

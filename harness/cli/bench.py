@@ -13,6 +13,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -135,6 +136,9 @@ def on_board(options: TargetOptions, runs: int) -> list[Result]:
             results.append(Result("host CPU of an idle board (REPL waiting)", "%",
                                   [_idle_cpu_percent(service) for _ in range(3)],
                                   note="QEMU process; ~0 with patches 0011/0012 on"))
+            results.append(Result("host CPU of a sleeping board (time.sleep)", "%",
+                                  _sleeping_cpu_percent(service, board, 3),
+                                  note="QEMU process; ~0 with patch 0012 on"))
         mem = board.eval("__import__('gc').mem_free()")
         results.append(Result("gc.mem_free() after boot+bench", "bytes", [float(mem)],
                               note="real board: 30-35 KB"))
@@ -155,6 +159,20 @@ def _idle_cpu_percent(service: QemuService, seconds: float = 1.0) -> float:
     before = cpu_seconds()
     time.sleep(seconds)
     return (cpu_seconds() - before) / seconds * 100
+
+
+def _sleeping_cpu_percent(service: QemuService, board: Board, samples: int) -> list[float]:
+    """Like ``_idle_cpu_percent``, while the board runs ``time.sleep`` (started in a thread)."""
+    seconds = samples * 1.0 + 1.0
+    sleeper = threading.Thread(
+        target=board.exec, args=(f"import time\ntime.sleep({seconds})\n",),
+        kwargs={"timeout": seconds + 30}, daemon=True)
+    sleeper.start()
+    try:
+        time.sleep(0.5)
+        return [_idle_cpu_percent(service) for _ in range(samples)]
+    finally:
+        sleeper.join(seconds + 30)
 
 
 def _pwm_fidelity(board: Board, gpio: Gpio) -> list[Result]:

@@ -41,9 +41,12 @@
 #define MICROPY_REPL_STDIN_BUFFER_MAX   (254)
 
 // Idle in "waiti" instead of polling FRC2 (patches 0011 stdin wait, 0012 delays): an idle or
-// sleeping board then costs ~0 % host CPU instead of a core. Off for now: with them on, one of
-// ~40 runs of test_net_stream.py saw the board leave a SYN unanswered for 5 s while UART0 stayed
-// alive, which looks like a lost wake-up of the network task; not reproduced in 40 targeted
-// runs. Turn on (1) to work on it; the whole suite otherwise passed with them on.
-#define MICROPY_HW_STDIN_WAITI          (0)
-#define MICROPY_HW_DELAY_WAITI          (0)
+// sleeping board costs ~0 % of a host core instead of a whole one (0.2 % with the network up,
+// for lwIP's 100 ms tick). They were off after one suite run saw a board stall on the network;
+// the lost wake-up found was the HAL's timer (hal/timer.c): arming an os_timer could write
+// CCOMPARE0 behind CCOUNT when the host descheduled the emulator between the read and the
+// write (1 in ~50000 arms under load), so no timer interrupt came until CCOUNT wrapped (~54 s)
+// and a board sleeping in "waiti" for it slept on. Fixed there; the NIC, task-queue and
+// interrupt-masking paths were checked (docs/firmware.md). 0 polls as upstream.
+#define MICROPY_HW_STDIN_WAITI          (1)
+#define MICROPY_HW_DELAY_WAITI          (1)

@@ -46,8 +46,11 @@ static void test_reset_values(void)
     g_assert_cmphex(qtest_readl(qts, UART1 + CONF1), ==, 0x6060);
     g_assert_cmphex(qtest_readl(qts, UART1 + DATE), ==, 0x62000000);
     g_assert_cmphex(qtest_readl(qts, UART1 + ID), ==, 0x500);
-    /* RXD and TXD idle high, both FIFOs empty */
-    g_assert_cmphex(status, ==, (1u << 31) | (1u << 15));
+    /*
+     * RXD idle high, both FIFOs empty; the TXD bit reads 0 as on real chips
+     * (esptool's flasher stub waits for it to be 0)
+     */
+    g_assert_cmphex(status, ==, 1u << 15);
     qtest_quit(qts);
 }
 
