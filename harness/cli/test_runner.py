@@ -6,6 +6,11 @@ tests/board (and no ``-k``, ``--net`` or ``--netem`` narrowed it), the network t
 second time with ``--net user`` into ``junit-net-user.xml``, so both modes stay covered, and
 (tap mode only) the transfer tests a third time on ``lossy`` links (``--netem lossy``: loss,
 delay, duplicates, reordering; every byte still verified) into ``junit-net-lossy.xml``.
+Then the machine suite runs on every other pinned QEMU (``junit-qemu-<version>.xml``; built
+first into build/qemu-<version>/) and the board suite on every other pinned MicroPython
+(``junit-micropython-<version>.xml``; built first into build/firmware-<version>/), so one
+``invoke test`` covers every version sources.toml pins. ``--micropython V`` runs the chosen
+suites on that version only.
 """
 
 from __future__ import annotations
@@ -98,7 +103,28 @@ def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: st
     code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *faults, *extra],
                       "junit.xml")
     _check(code, "tests", "junit.xml")
-    if "tests/board" not in dirs or k or netem or "--net" in pytest_args:
+    if not k and not netem:
+        _other_versions(dirs, parallel, extra, micropython, pytest_args)
+
+
+def _other_versions(dirs: list[str], parallel: list[str], extra: list[str],
+                    micropython: str | None, pytest_args: str) -> None:
+    """After the main run: the network tests in user mode and on lossy links, the machine
+    suite on every other pinned QEMU, the board suite on every other pinned MicroPython."""
+    if "tests/machine" in dirs and "--qemu-binary" not in pytest_args:
+        from harness.build.pins import load_pins
+        from harness.build.qemu import build_qemu
+
+        for pin in load_pins().values():
+            if pin.variant_of != "qemu":
+                continue
+            print(f"==> QEMU {pin.version}", flush=True)
+            binary = build_qemu(version=pin.version)
+            junit = f"junit-qemu-{pin.version}.xml"
+            code = run_pytest(["tests/machine", *parallel, *extra, "--qemu-binary", str(binary)],
+                              junit)
+            _check(code, f"machine tests on QEMU {pin.version}", junit)
+    if "tests/board" not in dirs or "--net" in pytest_args:
         return
     code = run_pytest(["tests/board", "-m", "needs_net", "--net", "user", *parallel, *extra],
                       "junit-net-user.xml")

@@ -21,7 +21,10 @@ NAMES = qtests.qtest_names()
 
 @pytest.fixture(scope="session")
 def qtest_binaries(machine_qemu_binary: Path) -> dict[str, Path]:
-    build = qemu_build_dir()
+    # the qtests of the QEMU tree under test (its build directory), else the default build's
+    build = machine_qemu_binary.parent
+    if not (build / "build.ninja").is_file():
+        build = qemu_build_dir()
     if not (build / "build.ninja").is_file():
         pytest.skip(f"no configured QEMU build in {build}: run `invoke qemu`")
     try:
