@@ -17,7 +17,7 @@
 #include "qapi/error.h"
 #include "cpu.h"
 #include "elf.h"
-#include "exec/address-spaces.h"
+#include "hw/xtensa/esp8266_compat.h"  /* address spaces */
 #include "hw/irq.h"
 #include "hw/loader.h"
 #include "hw/stream.h"

@@ -19,6 +19,13 @@
 typedef CharBackend CharFrontend;
 #endif
 
+/* 10.1 moved the address-space globals' header from exec/ to system/. */
+#if ESP8266_QEMU_VERSION < 1001
+#include "exec/address-spaces.h"
+#else
+#include "system/address-spaces.h"
+#endif
+
 /* 10.1 made the data argument of a class_init function const. */
 #if ESP8266_QEMU_VERSION < 1001
 #define ESP8266_CLASS_DATA void
