@@ -32,7 +32,7 @@ from harness.network.service import NetworkService
 SCALE = int(os.environ.get("IDLE_WAKEUP_ROUNDS", "1"))
 SLEEPS = 2000 * SCALE
 CONNECTIONS = 150 * SCALE
-PORT = 8110
+PORT = 8002  # one the user-mode network forwards (harness/network/usermode.py)
 LOST_S = 2.0  # a delay or a connection this late did not wake in time (a lost wake-up: ~54 s)
 Record = Callable[[str, object], None]
 
