@@ -39,7 +39,8 @@ class FirmwareArtifacts:
     @classmethod
     def locate(cls, where: Path | str | None = None) -> FirmwareArtifacts:
         """Artefacts in ``where`` (a directory or a file in it); default build/firmware/."""
-        path = Path(where).expanduser() if where else DEFAULT_FIRMWARE_DIR
+        # absolute: tests hand these paths to QEMU and to pytest runs in other directories
+        path = (Path(where).expanduser() if where else DEFAULT_FIRMWARE_DIR).absolute()
         directory = path if path.is_dir() or not path.suffix else path.parent
         elf = path if path.suffix == ".elf" else directory / ELF_NAME
         flash = path if path.suffix == ".img" else directory / FLASH_NAME

@@ -142,9 +142,7 @@ def _other_versions(dirs: list[str], parallel: list[str], extra: list[str],
     for version in pinned_versions()[1:]:
         junit = f"junit-micropython-{version}.xml"
         firmware = _built_firmware(version)
-        # two workers unless told otherwise: the main run already ran the suite serially
-        workers = parallel or ["-n", "2"]
-        code = run_pytest(["tests/board", *workers, *extra, "--firmware", str(firmware)], junit)
+        code = run_pytest(["tests/board", *parallel, *extra, "--firmware", str(firmware)], junit)
         _check(code, f"board tests on MicroPython {version}", junit)
 
 
