@@ -32,6 +32,7 @@ class TargetOptions:
     timeout: float = 10.0
     boot_timeout: float = 10.0
     flash: Path | None = None  # qemu: a flash file kept across runs (made when missing)
+    clock: str = "realtime"  # qemu: the guest clock (harness.emulator.command.CLOCKS)
 
 
 def make_service(options: TargetOptions, name: str = "board") -> QemuService | SerialService:
@@ -43,7 +44,7 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
             binary=require_qemu_binary(options.qemu_binary), name=name,
             log_dir=options.log_dir if options.log_dir is not None else default_log_dir(),
             flash_path=options.flash, extra_args=options.qemu_args, timeout=options.timeout,
-            boot_timeout=options.boot_timeout,
+            boot_timeout=options.boot_timeout, clock=options.clock,
         )
     if options.target == "serial":
         if not options.port:

@@ -21,6 +21,10 @@ from harness import paths
 from harness.errors import SetupError
 
 QEMU_BINARY_ENV = "ESP8266_QEMU_BINARY"
+# Guest clocks (docs/timing.md): "realtime" (QEMU's virtual clock follows the host's) or
+# "icount" (guest time advances with executed instructions, 2**ICOUNT_SHIFT ns each).
+CLOCKS = ("realtime", "icount")
+ICOUNT_SHIFT = 4  # 16 ns per instruction: 1.28 CCOUNT cycles at 80 MHz
 MACHINE = "esp8266"
 UART0_SOCKET = "uart0.sock"
 
@@ -84,7 +88,25 @@ class QemuCommand:
     nic: bool = True  # False: -nic none
     debug_log: Path | None = None  # -D file, with ``debug_items`` as -d
     debug_items: str = "guest_errors,unimp"
+    clock: str = "realtime"  # one of CLOCKS
     extra_args: tuple[str, ...] = ()  # last, e.g. -nic ... of the network service
+
+    @property
+    def has_network(self) -> bool:
+        """A NIC with a peer (the network service's ``-nic``/``-netdev`` in ``extra_args``)."""
+        return self.nic and any(arg in ("-nic", "-netdev") for arg in self.extra_args)
+
+
+def clock_args(clock: str, network: bool = False) -> list[str]:
+    """QEMU options for ``clock``. icount without a network peer skips idle time
+    (``sleep=off``: a wait for a timer ends at once, so nothing the host does can make a timer
+    late); with one, idle time follows the host clock (``sleep=on``) so peers that live in real
+    time do not see the board's timers race ahead."""
+    if clock == "realtime":
+        return []
+    if clock == "icount":
+        return ["-icount", f"shift={ICOUNT_SHIFT},sleep={'on' if network else 'off'}"]
+    raise ValueError(f"unknown clock {clock!r}; use one of {', '.join(CLOCKS)}")
 
 
 def _uart0_chardevs(cmd: QemuCommand, chardev: str) -> list[str]:
@@ -150,6 +172,7 @@ def build_command(cmd: QemuCommand) -> list[str]:
         argv += ["-d", cmd.debug_items, "-D", str(cmd.debug_log)]
     if cmd.rom is not None:
         argv += ["-bios", str(cmd.rom)]
+    argv += clock_args(cmd.clock, cmd.has_network)
     if cmd.paused:
         argv.append("-S")
     argv.extend(cmd.extra_args)

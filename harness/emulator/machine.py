@@ -28,6 +28,7 @@ from pathlib import Path
 
 from harness.board.transport import UnixSocketStream
 from harness.emulator.command import MACHINE, QemuCommand, build_command
+from harness.emulator.host_load import HostWait
 from harness.emulator.qmp import QmpConnection
 from harness.errors import BoardDisconnected, HarnessError
 from harness.process_group import kill_group, spawn
@@ -48,6 +49,7 @@ class Machine:
         self.qmp_conn: QmpConnection | None = None
         self.log_path = workdir / f"{name}.qemu.log"
         self.argv: list[str] = []
+        self.clock = "realtime"
         self._stream: UnixSocketStream | None = None
         self._text = bytearray()
         self._eof = False
@@ -56,12 +58,15 @@ class Machine:
     # ------------------------------------------------------------------ lifecycle
     def launch(self, *, kernel: Path | None = None, flash: Path | None = None,
                machine_opts: str = "", extra_args: Sequence[str] = (), qmp: bool = False,
-               nic: bool = False, uart0: str | None = None, timeout: float = 10.0) -> None:
+               nic: bool = False, uart0: str | None = None, timeout: float = 10.0,
+               clock: str = "realtime") -> None:
         """Start QEMU: ``kernel`` (-kernel ELF), ``flash`` (a raw image, used in place),
         ``machine_opts`` (``-M esp8266,<opts>``), ``nic`` (else ``-nic none``), ``extra_args``
-        last. UART0 comes to us unless ``uart0`` names another -serial backend (then
+        last, ``clock`` the guest clock (``harness.emulator.command.CLOCKS``). UART0 comes
+        to us unless ``uart0`` names another -serial backend (then
         ``expect``/``write`` are not available), e.g. ``tcp:127.0.0.1:PORT,server=on,wait=off``.
         """
+        self.clock = clock
         sock_path = self.workdir / f"{self.name}.uart0"
         listener: socket.socket | None = None
         if uart0 is None:
@@ -79,7 +84,7 @@ class Machine:
             qmp_socket=self.qmp_conn.path if self.qmp_conn is not None else None,
             uart0_connect=sock_path if uart0 is None else None, uart0_serial=uart0,
             paused=False, nodefaults=False, nic=nic, debug_log=self.log_path,
-            extra_args=tuple(extra_args)))
+            clock=clock, extra_args=tuple(extra_args)))
         with open(self.workdir / f"{self.name}.stderr", "wb") as err:
             self.proc = spawn(self.argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
         if listener is not None:
@@ -106,6 +111,12 @@ class Machine:
             self._pull(0.0)  # keep what QEMU said last
             self._stream.close()
             self._stream = None
+
+    def host_wait(self) -> HostWait:
+        """A window of the host's run-queue wait for this QEMU (``host_load``); always 0 on
+        the icount clock, where guest time does not run while the host holds QEMU."""
+        running = self.proc is not None and self.clock == "realtime"
+        return HostWait(self.proc.pid if running and self.proc is not None else None)
 
     @property
     def qmp(self) -> QmpConnection:

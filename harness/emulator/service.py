@@ -153,6 +153,7 @@ class QemuService:
         gdb_port: int | None = None,
         wait_gdb: bool = False,
         download: bool = False,
+        clock: str = "realtime",
     ) -> None:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
@@ -178,6 +179,7 @@ class QemuService:
         self.gdb_port = gdb_port
         self.wait_gdb = wait_gdb
         self.download = download
+        self.clock = clock  # harness.emulator.command.CLOCKS
         self.pty_path: str | None = None  # UART0's pty (uart0_pty=True), once started
         self.run_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -280,7 +282,7 @@ class QemuService:
             uart0_connect=uart0_connect, uart0_pty=self.uart0_pty,
             uart0_tcp_server=self.uart0_tcp_server,
             uart_rx_baud=self.uart_rx_baud, gdb_port=self.gdb_port, rom=self.rom,
-            extra_args=self.extra_args))
+            clock=self.clock, extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")
         self.process = process_group.spawn(argv, stdin=subprocess.DEVNULL,

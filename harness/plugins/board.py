@@ -2,7 +2,8 @@
 
 Options (each also a fixture): ``--target qemu|serial`` (``target``), ``--port``
 (``serial_port``), ``--baud`` (``baud``), ``--firmware`` (``firmware``: the build artefacts),
-``--qemu-binary`` (``qemu_binary``), ``--board-log-dir`` (``board_log_dir``).
+``--qemu-binary`` (``qemu_binary``), ``--board-log-dir`` (``board_log_dir``), ``--clock``
+(``clock``: realtime or icount, docs/timing.md).
 
 Fixtures:
 
@@ -67,6 +68,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="qemu-system-xtensa to run (default: build/qemu/qemu-system-xtensa)")
     group.addoption("--board-log-dir", default=None,
                     help="where UART/QEMU logs go (default: build/reports/board-logs/)")
+    group.addoption("--clock", choices=("auto", "realtime", "icount"), default="auto",
+                    help="the emulated boards' guest clock: realtime (QEMU's virtual clock "
+                         "follows the host's), icount (deterministic: 16 ns per instruction, "
+                         "idle time skipped without a network) or auto (default: icount for "
+                         "tests marked icount, realtime for the rest); docs/timing.md")
     group.addoption("--board-reset", action="store_true", default=False,
                     help="serial target: reset the board through DTR/RTS before the tests")
 
@@ -144,6 +150,21 @@ def qemu_binary(pytestconfig: pytest.Config) -> Path:
     return find(pytestconfig.getoption("--qemu-binary"))
 
 
+def clock_for(item: pytest.Item) -> str:
+    """The guest clock of this test's emulated boards: ``--clock``, or with ``auto`` icount
+    for a test marked ``icount`` (a timing check host load must not fail) else realtime."""
+    chosen = str(item.config.getoption("--clock"))
+    if chosen != "auto":
+        return chosen
+    return "icount" if item.get_closest_marker("icount") else "realtime"
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> str:
+    """The guest clock of this test's emulated boards (``clock_for``)."""
+    return clock_for(request.node)
+
+
 @pytest.fixture(scope="session")
 def board_log_dir(pytestconfig: pytest.Config) -> Path:
     from harness import paths
@@ -158,11 +179,15 @@ def board_log_dir(pytestconfig: pytest.Config) -> Path:
 def target_options(target: str, serial_port: str | None, baud: int, firmware: FirmwareArtifacts,
                    qemu_binary: Path, board_log_dir: Path,
                    pytestconfig: pytest.Config) -> TargetOptions:
+    """The boards' options; the clock is each test's (``clock_for``), realtime here unless
+    ``--clock`` names one for all."""
     from harness.cli.targets import TargetOptions
 
+    clock = str(pytestconfig.getoption("--clock"))
     return TargetOptions(target=target, port=serial_port, baud=baud,
                          firmware=firmware.directory, qemu_binary=qemu_binary,
-                         log_dir=board_log_dir, reset=pytestconfig.getoption("--board-reset"))
+                         log_dir=board_log_dir, reset=pytestconfig.getoption("--board-reset"),
+                         clock="realtime" if clock == "auto" else clock)
 
 
 # --------------------------------------------------------------------------- boards
@@ -227,14 +252,36 @@ class _ModuleBoard:
         self.board = None
 
 
+class _ModuleBoards:
+    """The module's boards, one per guest clock its tests ask for (usually one)."""
+
+    def __init__(self, options: TargetOptions, name: str) -> None:
+        self.options = options
+        self.name = name
+        self.by_clock: dict[str, _ModuleBoard] = {}
+
+    def for_clock(self, clock: str) -> _ModuleBoard:
+        if clock not in self.by_clock:
+            import dataclasses
+
+            name = self.name if clock == "realtime" else f"{self.name}-{clock}"
+            self.by_clock[clock] = _ModuleBoard(dataclasses.replace(self.options, clock=clock),
+                                                name)
+        return self.by_clock[clock]
+
+    def stop(self) -> None:
+        for holder in self.by_clock.values():
+            holder.stop()
+
+
 @pytest.fixture(scope="module")
 def _esp8266_module_board(request: pytest.FixtureRequest,
-                          target_options: TargetOptions) -> Iterator[_ModuleBoard]:
-    holder = _ModuleBoard(target_options, _safe_name(request.module.__name__))
+                          target_options: TargetOptions) -> Iterator[_ModuleBoards]:
+    holders = _ModuleBoards(target_options, _safe_name(request.module.__name__))
     try:
-        yield holder
+        yield holders
     finally:
-        holder.stop()
+        holders.stop()
 
 
 def _capture_log(request: pytest.FixtureRequest, board: Board, log_dir: Path,
@@ -247,22 +294,26 @@ def _capture_log(request: pytest.FixtureRequest, board: Board, log_dir: Path,
 
 
 @pytest.fixture
-def board(request: pytest.FixtureRequest, _esp8266_module_board: _ModuleBoard,
-          board_log_dir: Path) -> Iterator[Board]:
-    """The module's board, soft-reset unless this is its first test."""
-    current = _esp8266_module_board.ready_for_next_test()
-    _esp8266_module_board.tests_run += 1
-    request.node.stash[_service_key] = _esp8266_module_board.service
+def board(request: pytest.FixtureRequest, _esp8266_module_board: _ModuleBoards,
+          board_log_dir: Path, clock: str) -> Iterator[Board]:
+    """The module's board (on this test's clock), soft-reset unless this is its first test."""
+    holder = _esp8266_module_board.for_clock(clock)
+    current = holder.ready_for_next_test()
+    holder.tests_run += 1
+    request.node.stash[_service_key] = holder.service
     yield from _capture_log(request, current, board_log_dir, "board")
 
 
 @pytest.fixture
 def fresh_board(request: pytest.FixtureRequest, target_options: TargetOptions,
-                board_log_dir: Path) -> Iterator[Board]:
+                board_log_dir: Path, clock: str) -> Iterator[Board]:
     """A board of its own: a new QEMU (or a hard reset of the serial board)."""
+    import dataclasses
+
     from harness.cli.targets import make_service
 
-    service = make_service(target_options, _safe_name(request.node.name))
+    service = make_service(dataclasses.replace(target_options, clock=clock),
+                           _safe_name(request.node.name))
     fresh = service.start()
     if target_options.target == "serial" and not target_options.reset:
         fresh.soft_reset()

@@ -35,7 +35,8 @@ from harness.emulator.service import QemuService
 
 @pytest.fixture
 def new_qemu(request: pytest.FixtureRequest, target: str, firmware: FirmwareArtifacts,
-             qemu_binary: Path, board_log_dir: Path) -> Iterator[Callable[..., QemuService]]:
+             qemu_binary: Path, board_log_dir: Path,
+             clock: str) -> Iterator[Callable[..., QemuService]]:
     """``new_qemu(name, **kwargs)`` -> a not yet started ``QemuService`` for this firmware."""
     if target != "qemu":
         pytest.skip("starts its own emulator")
@@ -44,7 +45,7 @@ def new_qemu(request: pytest.FixtureRequest, target: str, firmware: FirmwareArti
     def make(name: str, **kwargs: Any) -> QemuService:
         service = QemuService(firmware.require_flash_image(), elf=firmware.elf_if_present(),
                               binary=qemu_binary, name=f"{request.node.name}-{name}",
-                              log_dir=board_log_dir, **kwargs)
+                              log_dir=board_log_dir, **{"clock": clock, **kwargs})
         services.append(service)
         return service
 
@@ -58,8 +59,8 @@ def host_wait(request: pytest.FixtureRequest, target: str) -> Callable[[], HostW
     pid = None
     if target == "qemu":
         service = request.getfixturevalue("qemu_service")
-        if service.process is not None:
-            pid = service.process.pid
+        if service.process is not None and service.clock == "realtime":
+            pid = service.process.pid  # on the icount clock the host's wait costs no guest time
     return lambda: HostWait(pid)
 
 

@@ -52,7 +52,7 @@ def test_idle_returns(board: Board) -> None:
 
 
 @pytest.mark.icount
-def test_lightsleep_sleeps_for_the_given_time(board: Board,
+def test_lightsleep_sleeps_for_the_given_time(board: Board, clock: str,
                                               host_wait: Callable[[], HostWait]) -> None:
     wait = host_wait()
     start = time.monotonic()
@@ -61,7 +61,8 @@ def test_lightsleep_sleeps_for_the_given_time(board: Board,
     host_window = time.monotonic() - start
     slept = int(out)
     assert 200_000 <= slept <= 203_000 + wait.seconds * 1e6, (slept, wait.seconds)
-    assert host_window >= slept / 1e6  # the board's clock did not jump: the host waited too
+    if clock == "realtime":  # the board's clock did not jump: the host waited too
+        assert host_window >= slept / 1e6
 
 
 def test_lightsleep_sleeps_at_least_the_given_time(board: Board) -> None:

@@ -10,7 +10,9 @@
 
 ``start()`` accepts ``flash=`` (a raw image file, used in place), ``kernel=False`` (boot
 from the flash image only), ``machine_opts=`` (``-M esp8266,<opts>``) and ``extra_args=``
-(more QEMU arguments). Every QEMU is killed (process group) at the end of the test.
+(more QEMU arguments). The guest clock is the test's (``--clock``; tests marked ``icount``
+run on the icount clock by default). Every QEMU is killed (process group) at the end of the
+test.
 ``Machine`` itself is ``harness.emulator.machine.Machine``. The emulator is ``--qemu-binary``,
 else ``$ESP8266_QEMU_BINARY``, else the one ``invoke qemu`` builds
 (``harness.emulator.command.qemu_binary``); tests are skipped with the reason when it or the
@@ -36,8 +38,9 @@ from harness.errors import SetupError
 class MachineFactory:
     """Creates machines for one test and stops them all afterwards."""
 
-    def __init__(self, binary: Path, workdir: Path) -> None:
+    def __init__(self, binary: Path, workdir: Path, clock: str = "realtime") -> None:
         self.binary = binary
+        self.clock = clock
         self.workdir = workdir
         self.machines: list[Machine] = []
 
@@ -61,7 +64,7 @@ class MachineFactory:
         self.machines.append(m)
         m.launch(kernel=self.program(program) if program is not None and kernel else None,
                  flash=flash, machine_opts=machine_opts, extra_args=extra_args, qmp=qmp,
-                 nic=nic, uart0=uart0, timeout=timeout)
+                 nic=nic, uart0=uart0, timeout=timeout, clock=self.clock)
         return m
 
     def boot_image(self, name: str) -> Path:
@@ -108,8 +111,8 @@ def machine_workdir() -> Iterator[Path]:
 
 @pytest.fixture
 def machine(request: pytest.FixtureRequest, machine_qemu_binary: Path, xtensa_toolchain: str,
-            machine_workdir: Path) -> Iterator[MachineFactory]:
-    factory = MachineFactory(machine_qemu_binary, machine_workdir)
+            machine_workdir: Path, clock: str) -> Iterator[MachineFactory]:
+    factory = MachineFactory(machine_qemu_binary, machine_workdir, clock)
     yield factory
     factory.stop_all()
     report = getattr(request.node, "rep_call", None)

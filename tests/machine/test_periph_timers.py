@@ -9,8 +9,6 @@ import re
 
 import pytest
 
-from harness.emulator.host_load import HostWait
-
 KV = re.compile(r"(\w+)=0x([0-9a-f]{8})")
 CPU_HZ = 80_000_000
 FRC2_CYCLES_PER_TICK = 256  # FRC2 at 80 MHz / 256
@@ -47,7 +45,7 @@ def test_frc1_periodic_interrupts_at_1khz(machine) -> None:
     interrupts 100 and 1000 lies 900 ms apart, within the interrupt latency and the host's
     wait (a stall longer than a period merges edges: the count goes on later, never early)."""
     m = machine.start("periph_frc")
-    wait = HostWait(m.proc.pid)
+    wait = m.host_wait()
     m.expect(re.compile(r"TICKS c100=0x\w{8} c1000=0x\w{8}"), timeout=20)
     ticks = line_with(m.output, "TICKS")
     span = (ticks["c1000"] - ticks["c100"]) & 0xFFFFFFFF
@@ -60,7 +58,7 @@ def test_frc1_periodic_interrupts_at_1khz(machine) -> None:
 @pytest.mark.icount
 def test_frc2_alarm(machine) -> None:
     m = machine.start("periph_frc")
-    wait = HostWait(m.proc.pid)
+    wait = m.host_wait()
     m.expect("DONE", timeout=20)
     frc2 = line_with(m.output, "FRC2")
     assert frc2["status"] == 0x100, "FRC2 CTRL.INT_STATUS set by the alarm"

@@ -9,8 +9,6 @@ import re
 
 import pytest
 
-from harness.emulator.host_load import HostWait
-
 KV = re.compile(r"(\w+)=0x([0-9a-f]{8})")
 CPU_HZ = 80_000_000
 STAGE_CYCLES = 4_096_000  # 51.2 ms at 80 MHz
@@ -25,7 +23,7 @@ def fields(line: str) -> dict[str, int]:
 @pytest.mark.icount
 def test_watchdog_interrupt_then_reset(machine) -> None:
     m = machine.start("periph_wdt", qmp=True)
-    wait = HostWait(m.proc.pid)
+    wait = m.host_wait()
     m.expect("WDT RESET SEEN", timeout=20)
     lines = m.output.splitlines()
     fed = next(fields(line) for line in lines if line.startswith("FED"))
