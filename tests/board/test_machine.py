@@ -123,15 +123,19 @@ def _wait_edges(gpio, pin: int, edges: int, timeout: float = 5.0) -> None:
 
 
 @pytest.mark.icount
-@pytest.mark.parametrize(("freq", "duty"), [(10, 256), (10, 768), (100, 512)])
-def test_pwm_duty_and_frequency_seen_by_host(board: Board, gpio,
+@pytest.mark.parametrize(("freq", "duty"), [(10, 256), (10, 768), (100, 512), (500, 512)])
+def test_pwm_duty_and_frequency_seen_by_host(board: Board, gpio, clock: str,
                                              host_wait: Callable[[], HostWait],
                                              freq: int, duty: int) -> None:
     # The model's pad meter counts high time and edges in guest time. The software PWM is
     # timed by FRC1 interrupts, each period re-armed from the interrupt: a period in which
     # the host kept QEMU off the CPU is longer by that wait (guest time runs on), so the
     # frequency bound allows the run-queue wait of QEMU's threads over the window
-    # (host_wait), and nothing more. A PWM never runs faster than set.
+    # (host_wait), and nothing more. A PWM never runs faster than set. On the icount clock
+    # (the default for this test) host_wait is 0 and the bounds are fixed: 500 Hz measures
+    # 498 Hz there (the re-arm from each interrupt costs ~4 us of guest time per edge).
+    if freq > 100 and clock == "realtime":
+        pytest.skip("above 100 Hz the realtime clock's ~75 us per edge exceeds the 2 % bound")
     board.exec(f"from machine import Pin, PWM\npwm = PWM(Pin(4), freq={freq}, duty={duty})")
     try:
         assert board.eval("pwm.freq()") == freq
