@@ -60,14 +60,14 @@ def test_deepsleep_wakes_with_deepsleep_cause(board: Board) -> None:
 
 @pytest.mark.timeout(40)
 def test_unfed_watchdog_resets_the_board(board: Board) -> None:
-    # The esp8266 port's machine.WDT is the SDK's soft watchdog (fixed ~5 s timeout); when it
+    # The esp8266 port's machine.WDT is the SDK's soft watchdog (1.6-3.2 s, fixed); when it
     # bites, the chip restarts with rst_info.reason REASON_SOFT_WDT_RST, as on hardware.
     start = time.monotonic()
     boot = board.machine_reset("import machine\nwdt = machine.WDT()\nwhile True:\n    pass",
                                timeout=20)
     waited = time.monotonic() - start
     assert "Soft WDT reset" in boot
-    assert 3.0 < waited < 15.0
+    assert 1.5 < waited < 15.0
     assert board.eval(CAUSE) == REASON_SOFT_WDT_RST
 
 
