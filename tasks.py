@@ -129,17 +129,20 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
                        "version, then the board suite on every other pinned one)",
         "netem": "tap network faults on every board link: lossy, slow or netem's words "
                  "(e.g. 'loss 10% delay 50ms'); docs/reliability.md",
+        "clock": "guest clock of every board: realtime or icount (default: icount for the "
+                 "timing tests marked icount, realtime for the rest); docs/timing.md",
     },
     iterable=["suite"],
 )
 @friendly
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
-         jobs: int = 1, micropython: str | None = None, netem: str = "") -> None:
+         jobs: int = 1, micropython: str | None = None, netem: str = "",
+         clock: str = "") -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     from harness.cli.test_runner import run_suites
 
     run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, micropython=micropython,
-               netem=netem)
+               netem=netem, clock=clock)
 
 
 @task(
@@ -167,19 +170,22 @@ _TARGET_HELP = {
     "port": "serial port of a real board (with --target serial)",
     "firmware": "firmware dir or file (default build/firmware/)",
     "qemu_binary": "emulator (default $ESP8266_QEMU_BINARY, else build/qemu/qemu-system-xtensa)",
+    "clock": "guest clock: realtime (default) or icount (deterministic, chip speed; "
+             "docs/timing.md)",
 }
 
 
 def _target_options(target: str, port: str | None, firmware: str | None,
-                    qemu_binary: str | None, flash: str | None = None) -> Any:
+                    qemu_binary: str | None, flash: str | None = None,
+                    clock: str = "realtime") -> Any:
     from pathlib import Path
 
-    from harness.cli.targets import TargetOptions
+    from harness.cli.targets import TargetOptions, check_clock
 
     return TargetOptions(
         target=target, port=port, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None,
-        flash=Path(flash) if flash else None,
+        flash=Path(flash) if flash else None, clock=check_clock(clock),
     )
 
 
@@ -194,11 +200,12 @@ _BOARD_HELP = {
 @friendly
 def repl(c: Context, target: str = "qemu", port: str | None = None,
          firmware: str | None = None, qemu_binary: str | None = None,
-         net: str | None = None, flash: str | None = None) -> None:
+         net: str | None = None, flash: str | None = None, clock: str = "realtime") -> None:
     """misc: interactive REPL on the (emulated) board's UART; Ctrl-] quits."""
     from harness.cli import interactive
 
-    interactive.repl(_target_options(target, port, firmware, qemu_binary, flash), net=net)
+    interactive.repl(_target_options(target, port, firmware, qemu_binary, flash, clock),
+                     net=net)
 
 
 _RUN_HELP = {"file": "the Python script to run on the board",
@@ -209,7 +216,8 @@ _RUN_HELP = {"file": "the Python script to run on the board",
 @friendly
 def run(c: Context, file: str | None = None, target: str = "qemu", port: str | None = None,
         firmware: str | None = None, qemu_binary: str | None = None,
-        net: str | None = None, flash: str | None = None, timeout: float = 0) -> None:
+        net: str | None = None, flash: str | None = None, timeout: float = 0,
+        clock: str = "realtime") -> None:
     """misc: run FILE.py on the (emulated) board and stream its output."""
     from pathlib import Path
 
@@ -221,7 +229,7 @@ def run(c: Context, file: str | None = None, target: str = "qemu", port: str | N
                             for name, text in _RUN_HELP.items() if name != "file")
         raise Exit(f"usage: invoke run FILE.py [options]\n\nrun FILE.py on the (emulated) "
                    f"board and stream its output\n\noptions:\n{options}", code=0 if file else 1)
-    code = interactive.run(_target_options(target, port, firmware, qemu_binary, flash),
+    code = interactive.run(_target_options(target, port, firmware, qemu_binary, flash, clock),
                            Path(file), timeout=timeout or None, net=net)
     if code:
         raise Exit(code=code)
@@ -239,6 +247,7 @@ def run(c: Context, file: str | None = None, target: str = "qemu", port: str | N
         "wait_gdb": "the CPU waits for gdb's `continue` (implies --gdb)",
         "password": "WebREPL password with --net (default esp8266)",
         "firmware": _TARGET_HELP["firmware"], "qemu_binary": _TARGET_HELP["qemu_binary"],
+        "clock": _TARGET_HELP["clock"],
     },
     iterable=["forward"],
     optional=["gdb"],
@@ -247,12 +256,14 @@ def run(c: Context, file: str | None = None, target: str = "qemu", port: str | N
 def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str] | None = None,
           flash: str | None = None, fresh: bool = False, download: bool = False,
           gdb: Any = None, wait_gdb: bool = False, password: str = "esp8266",
-          firmware: str | None = None, qemu_binary: str | None = None) -> None:
+          firmware: str | None = None, qemu_binary: str | None = None,
+          clock: str = "realtime") -> None:
     """misc: serve emulated board(s) for mpremote, picocom, esptool, WebREPL, gdb until Ctrl-C."""
     from pathlib import Path
 
     from harness.cli.serve import DEFAULT_FORWARDS, ServeOptions
     from harness.cli.serve import serve as serve_boards
+    from harness.cli.targets import check_clock
 
     try:
         forwards = tuple(int(p) for p in forward) if forward else DEFAULT_FORWARDS
@@ -263,7 +274,7 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
         boards=boards, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None, net=net, forwards=forwards,
         flash=Path(flash) if flash else None, fresh=fresh, download=download, gdb=gdb_port,
-        wait_gdb=wait_gdb, webrepl_password=password))
+        wait_gdb=wait_gdb, webrepl_password=password, clock=check_clock(clock)))
 
 
 @task(
@@ -335,7 +346,7 @@ def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str
 def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = None,
           netem: str = "lossy,slow", target: str = "qemu", port: str | None = None,
           firmware: str | None = None, qemu_binary: str | None = None,
-          micropython: str | None = None) -> None:
+          micropython: str | None = None, clock: str = "realtime") -> None:
     """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
     from harness.cli import bench as benchmarks
 
@@ -344,7 +355,7 @@ def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = 
 
         firmware = str(firmware_dir_for(micropython))
     profiles = tuple(p for p in netem.split(",") if p and p != "none")
-    benchmarks.run(_target_options(target, port, firmware, qemu_binary), runs=runs,
+    benchmarks.run(_target_options(target, port, firmware, qemu_binary, clock=clock), runs=runs,
                    include_build=not no_build, net=net, netem=profiles)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.board.serial_service import SerialService
 from harness.build.artifacts import FirmwareArtifacts
-from harness.emulator.command import require_qemu_binary
+from harness.emulator.command import CLOCKS, require_qemu_binary
 from harness.emulator.service import QemuService
 from harness.errors import SetupError
 
@@ -55,6 +55,14 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
             boot_timeout=options.boot_timeout,
         )
     raise SetupError(f"unknown target {options.target!r}; use one of {', '.join(TARGETS)}")
+
+
+def check_clock(clock: str) -> str:
+    """``clock`` if it names a guest clock, else a SetupError listing them."""
+    if clock not in CLOCKS:
+        raise SetupError(f"unknown clock {clock!r}; use one of {', '.join(CLOCKS)} "
+                         "(docs/timing.md)")
+    return clock
 
 
 def default_log_dir() -> Path:

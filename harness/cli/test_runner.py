@@ -90,13 +90,19 @@ def describe_exit(code: int) -> str:
 
 
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
-               jobs: int = 1, micropython: str | None = None, netem: str = "") -> None:
+               jobs: int = 1, micropython: str | None = None, netem: str = "",
+               clock: str = "") -> None:
     """``invoke test``: the suites, then the network tests in user mode and on lossy links, then
     the board suite on every other pinned MicroPython version (see the module doc).
-    ``micropython``: run the chosen suites on that version's firmware only (built first)."""
+    ``micropython``: run the chosen suites on that version's firmware only (built first).
+    ``clock``: every board on that guest clock (default: the plugin's per-test choice)."""
     dirs = suite_dirs(suites)
     parallel = ["-n", str(jobs)] if jobs > 1 else []
     extra = pytest_args.split()
+    if clock:  # else the plugin's auto: icount for the tests marked icount
+        from harness.cli.targets import check_clock
+
+        extra += ["--clock", check_clock(clock)]
     if micropython:
         extra += ["--firmware", str(_built_firmware(micropython))]
     faults = ["--netem", netem] if netem else []

@@ -140,3 +140,20 @@ def test_binary_lookup_option_then_environment_then_build(tmp_path, monkeypatch)
     with pytest.raises(SetupError, match=QEMU_BINARY_ENV):
         require_qemu_binary()
     assert QemuCommand().binary == tmp_path / "env-qemu"
+
+
+def test_clocks_realtime_icount_and_sleep_with_a_network():
+    assert option_values(command(), "-icount") == []
+    assert option_values(command(clock="icount"), "-icount") == ["shift=4,sleep=off"]
+    networked = command(clock="icount", extra_args=("-nic", "tap,ifname=t0"))
+    assert option_values(networked, "-icount") == ["shift=4,sleep=on"]
+    with pytest.raises(ValueError, match="realtime, icount"):
+        command(clock="fast")
+
+
+def test_unknown_clock_is_a_setup_error():
+    from harness.cli.targets import check_clock
+
+    assert check_clock("icount") == "icount"
+    with pytest.raises(SetupError, match="docs/timing.md"):
+        check_clock("wall")
