@@ -89,6 +89,8 @@ class QemuCommand:
     debug_log: Path | None = None  # -D file, with ``debug_items`` as -d
     debug_items: str = "guest_errors,unimp"
     clock: str = "realtime"  # one of CLOCKS
+    # icount record/replay (clock "icount"): ("record"|"replay", the replay log)
+    rr: tuple[str, Path] | None = None
     extra_args: tuple[str, ...] = ()  # last, e.g. -nic ... of the network service
 
     @property
@@ -97,15 +99,20 @@ class QemuCommand:
         return self.nic and any(arg in ("-nic", "-netdev") for arg in self.extra_args)
 
 
-def clock_args(clock: str, network: bool = False) -> list[str]:
+def clock_args(clock: str, network: bool = False,
+               rr: tuple[str, Path] | None = None) -> list[str]:
     """QEMU options for ``clock``. icount without a network peer skips idle time
     (``sleep=off``: a wait for a timer ends at once, so nothing the host does can make a timer
     late); with one, idle time follows the host clock (``sleep=on``) so peers that live in real
     time do not see the board's timers race ahead."""
     if clock == "realtime":
+        if rr is not None:
+            raise ValueError("record/replay needs the icount clock")
         return []
     if clock == "icount":
-        return ["-icount", f"shift={ICOUNT_SHIFT},sleep={'on' if network else 'off'}"]
+        rr_opts = f",rr={rr[0]},rrfile={qemu_path(rr[1])}" if rr is not None else ""
+        sleep = "on" if network or rr is not None else "off"
+        return ["-icount", f"shift={ICOUNT_SHIFT},sleep={sleep}{rr_opts}"]
     raise ValueError(f"unknown clock {clock!r}; use one of {', '.join(CLOCKS)}")
 
 
@@ -133,7 +140,11 @@ def build_command(cmd: QemuCommand) -> list[str]:
     if cmd.nodefaults:
         argv.append("-nodefaults")
     argv += ["-display", "none", "-monitor", "none"]
-    if cmd.flash_image is not None:
+    if cmd.flash_image is not None and cmd.rr is not None:
+        # the flash's asynchronous writes complete at recorded points (QEMU's blkreplay)
+        argv += ["-drive", f"if=none,format=raw,id=flash-file,file={qemu_path(cmd.flash_image)}",
+                 "-drive", "if=mtd,driver=blkreplay,image=flash-file"]
+    elif cmd.flash_image is not None:
         argv += ["-drive", f"if=mtd,format=raw,file={qemu_path(cmd.flash_image)}"]
     if cmd.kernel is not None:
         argv += ["-kernel", str(cmd.kernel)]
@@ -172,7 +183,7 @@ def build_command(cmd: QemuCommand) -> list[str]:
         argv += ["-d", cmd.debug_items, "-D", str(cmd.debug_log)]
     if cmd.rom is not None:
         argv += ["-bios", str(cmd.rom)]
-    argv += clock_args(cmd.clock, cmd.has_network)
+    argv += clock_args(cmd.clock, cmd.has_network, cmd.rr)
     if cmd.paused:
         argv.append("-S")
     argv.extend(cmd.extra_args)

@@ -154,6 +154,7 @@ class QemuService:
         wait_gdb: bool = False,
         download: bool = False,
         clock: str = "realtime",
+        rr: tuple[str, Path] | None = None,
     ) -> None:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
@@ -180,6 +181,7 @@ class QemuService:
         self.wait_gdb = wait_gdb
         self.download = download
         self.clock = clock  # harness.emulator.command.CLOCKS
+        self.rr = rr  # ("record"|"replay", log): QEMU's record/replay on the icount clock
         self.pty_path: str | None = None  # UART0's pty (uart0_pty=True), once started
         self.run_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -282,7 +284,7 @@ class QemuService:
             uart0_connect=uart0_connect, uart0_pty=self.uart0_pty,
             uart0_tcp_server=self.uart0_tcp_server,
             uart_rx_baud=self.uart_rx_baud, gdb_port=self.gdb_port, rom=self.rom,
-            clock=self.clock, extra_args=self.extra_args))
+            clock=self.clock, rr=self.rr, extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")
         self.process = process_group.spawn(argv, stdin=subprocess.DEVNULL,

@@ -17,6 +17,7 @@
 
 #include "qemu/osdep.h"
 #include "hw/xtensa/esp8266_compat.h"
+#include "exec/replay-core.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "hw/char/esp8266_uart.h"
@@ -150,10 +151,43 @@ static void esp8266_uart_rx_consume(Esp8266UartState *s, int n)
     s->rx_line_ns = MAX(s->rx_line_ns, now - window) + n * ct;
 }
 
+static void esp8266_uart_push(Esp8266UartState *s, const uint8_t *buf,
+                              int size);
+
+static bool esp8266_uart_replaying(void)
+{
+    return replay_mode != REPLAY_MODE_NONE;
+}
+
+/* Record/replay: move what the line may carry now from the backlog. */
+static void esp8266_uart_rx_feed(Esp8266UartState *s)
+{
+    uint32_t n, i;
+    uint8_t buf[ESP8266_UART_FIFO_SIZE];
+
+    if (fifo8_is_empty(&s->rx_backlog) ||
+        FIELD_EX32(s->conf0, CONF0, RXFIFO_RST)) {
+        return;
+    }
+    n = MIN(fifo8_num_used(&s->rx_backlog), fifo8_num_free(&s->rx_fifo));
+    if (n == 0) {
+        return;  /* a read from the FIFO feeds again */
+    }
+    n = MIN(n, esp8266_uart_rx_credit(s));
+    for (i = 0; i < n; i++) {
+        buf[i] = fifo8_pop(&s->rx_backlog);
+    }
+    if (n) {
+        esp8266_uart_rx_consume(s, n);
+        esp8266_uart_push(s, buf, n);
+    }
+}
+
 static void esp8266_uart_rx_pace(void *opaque)
 {
     Esp8266UartState *s = opaque;
 
+    esp8266_uart_rx_feed(s);
     /* The line can carry more: let the chardev poll again. */
     qemu_chr_fe_accept_input(&s->chr);
 }
@@ -213,6 +247,9 @@ static int esp8266_uart_can_receive(void *opaque)
     if (esp8266_uart_bypassed(s)) {
         return stream_can_push(STREAM_SINK(s->rx_sink), NULL, NULL) ? 256 : 0;
     }
+    if (esp8266_uart_replaying()) {
+        return fifo8_num_free(&s->rx_backlog);
+    }
     if (FIELD_EX32(s->conf0, CONF0, RXFIFO_RST)) {
         return 0;
     }
@@ -230,6 +267,12 @@ static void esp8266_uart_receive(void *opaque, const uint8_t *buf, int size)
 
     if (esp8266_uart_bypassed(s)) {
         stream_push(STREAM_SINK(s->rx_sink), (uint8_t *)buf, size, false);
+        return;
+    }
+    if (esp8266_uart_replaying()) {
+        size = MIN(size, fifo8_num_free(&s->rx_backlog));
+        fifo8_push_all(&s->rx_backlog, buf, size);
+        esp8266_uart_rx_feed(s);
         return;
     }
     esp8266_uart_rx_consume(s, size);
@@ -369,6 +412,7 @@ static uint64_t esp8266_uart_read(void *opaque, hwaddr addr, unsigned size)
             if (fifo8_is_empty(&s->rx_fifo)) {
                 timer_del(s->rx_timeout_timer);
             }
+            esp8266_uart_rx_feed(s);
             qemu_chr_fe_accept_input(&s->chr);
             esp8266_uart_update(s);
         }
@@ -548,6 +592,7 @@ static void esp8266_uart_realize(DeviceState *dev, Error **errp)
     Esp8266UartState *s = ESP8266_UART(dev);
 
     fifo8_create(&s->rx_fifo, ESP8266_UART_FIFO_SIZE);
+    fifo8_create(&s->rx_backlog, ESP8266_UART_RX_BACKLOG_SIZE);
     fifo8_create(&s->tx_fifo, ESP8266_UART_FIFO_SIZE);
     s->rx_timeout_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
                                        esp8266_uart_rx_timeout, s);
@@ -565,6 +610,7 @@ static void esp8266_uart_unrealize(DeviceState *dev)
     timer_free(s->rx_timeout_timer);
     timer_free(s->rx_pace_timer);
     fifo8_destroy(&s->rx_fifo);
+    fifo8_destroy(&s->rx_backlog);
     fifo8_destroy(&s->tx_fifo);
 }
 

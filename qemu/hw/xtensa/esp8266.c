@@ -23,6 +23,8 @@
 #include "hw/qdev-properties.h"
 #include "hw/xtensa/esp8266_boot.h"
 #include "hw/xtensa/esp8266_soc.h"
+#include "exec/replay-core.h"
+#include "qemu/timer.h"
 #include "system/blockdev.h"
 #include "system/system.h"
 
@@ -33,6 +35,7 @@ struct Esp8266MachineState {
     MachineState parent_obj;
 
     Esp8266SocState soc;
+    QEMUTimer *replay_tick;
     int boot_mode;
     char *mac;
     bool narrow_load_error;
@@ -66,6 +69,24 @@ static void esp8266_load_rom(Esp8266SocState *s, const char *name,
     s->download.rom_loaded = true;  /* loaded code may call the ROM */
 }
 
+/*
+ * Record/replay (-icount ...,rr=record|replay) hands host input (UART bytes,
+ * packets) to the guest at timer checkpoints of the virtual clock.  An idle
+ * firmware may have no timer due for seconds (MicroPython's next one is the
+ * 1.6 s watchdog tick), so each input would wait that long: this 1 ms tick
+ * of the machine bounds the wait.  It is part of the machine in both modes,
+ * so the replay runs the same instructions as the recording.
+ */
+#define ESP8266_REPLAY_TICK_NS (1 * SCALE_MS)
+
+static void esp8266_replay_tick(void *opaque)
+{
+    Esp8266MachineState *m = opaque;
+
+    timer_mod(m->replay_tick,
+              qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + ESP8266_REPLAY_TICK_NS);
+}
+
 static void esp8266_machine_init(MachineState *machine)
 {
     Esp8266MachineState *m = ESP8266_MACHINE(machine);
@@ -93,6 +114,11 @@ static void esp8266_machine_init(MachineState *machine)
     if (machine->kernel_filename) {
         esp8266_boot_load_kernel(&m->soc, machine->kernel_filename,
                                  &error_fatal);
+    }
+    if (replay_mode != REPLAY_MODE_NONE) {
+        m->replay_tick = timer_new_ns(QEMU_CLOCK_VIRTUAL, esp8266_replay_tick,
+                                      m);
+        esp8266_replay_tick(m);
     }
 }
 

@@ -20,6 +20,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266UartState, ESP8266_UART)
 
 #define ESP8266_UART_MMIO_SIZE  0x80
 #define ESP8266_UART_FIFO_SIZE  128   /* RX and TX FIFO, bytes each */
+#define ESP8266_UART_RX_BACKLOG_SIZE 4096  /* record/replay: bytes not yet on the line */
 /* The UART reference clock (APB) that CLKDIV divides. */
 #define ESP8266_UART_CLK_HZ     80000000
 
@@ -53,6 +54,12 @@ struct Esp8266UartState {
     uint32_t rx_baud;
 
     Fifo8 rx_fifo;
+    /*
+     * Record/replay only: chardev bytes not yet on the line.  There the
+     * chardev's input reaches the UART at a later checkpoint than the
+     * can_receive() it was read for, so the line takes it from here.
+     */
+    Fifo8 rx_backlog;
     /*
      * TX FIFO: guest writes land here and drain into the chardev with
      * non-blocking writes; what the chardev does not take waits for a
