@@ -131,18 +131,20 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
                  "(e.g. 'loss 10% delay 50ms'); docs/reliability.md",
         "clock": "guest clock of every board: realtime or icount (default: icount for the "
                  "timing tests marked icount, realtime for the rest); docs/timing.md",
+        "record": "record the boards (icount); keep a replay bundle for each failing test in "
+                  "build/reports/replays/ (`invoke replay DIR`); the main run only",
     },
     iterable=["suite"],
 )
 @friendly
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
          jobs: int = 1, micropython: str | None = None, netem: str = "",
-         clock: str = "") -> None:
+         clock: str = "", record: bool = False) -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     from harness.cli.test_runner import run_suites
 
     run_suites(suite, k=k, pytest_args=pytest_args, jobs=jobs, micropython=micropython,
-               netem=netem, clock=clock)
+               netem=netem, clock=clock, record=record)
 
 
 @task(
@@ -384,6 +386,31 @@ def gdb(c: Context, port: str | None = None, firmware: str | None = None,
         port=port, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None, wait=wait, batch=batch,
         commands=tuple(ex or ()), gdb_binary=binary))
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    iterable=["ex"],
+    positional=["bundle"],
+    help={"bundle": "a replay bundle: build/reports/replays/<test>-<board>/ "
+                    "(kept by `invoke test --record` for each failing test)",
+          "gdb": "the replay waits for xtensa-lx106-elf-gdb, started attached to it",
+          "ex": "with --gdb: a gdb command to run after attaching (repeatable)",
+          "batch": "with --gdb: run the --ex commands, then continue to the end"},
+)
+@friendly
+def replay(c: Context, bundle: str | None = None, gdb: bool = False, ex: list[str] | None = None,
+           batch: bool = False) -> None:
+    """test: replay a recorded board run instruction for instruction; compares UART0 output."""
+    from pathlib import Path
+
+    from harness.cli import replay as replay_cli
+
+    if not bundle:
+        raise Exit("usage: invoke replay BUNDLE_DIR [--gdb [--ex CMD ...] [--batch]]; "
+                   "bundles come from `invoke test --record` (build/reports/replays/)")
+    code = replay_cli.run(Path(bundle), gdb=gdb, commands=tuple(ex or ()), batch=batch)
     if code:
         raise Exit(code=code)
 

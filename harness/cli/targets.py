@@ -33,6 +33,7 @@ class TargetOptions:
     boot_timeout: float = 10.0
     flash: Path | None = None  # qemu: a flash file kept across runs (made when missing)
     clock: str = "realtime"  # qemu: the guest clock (harness.emulator.command.CLOCKS)
+    record: bool = False  # qemu: QEMU record/replay (icount) unless the board has a network
 
 
 def make_service(options: TargetOptions, name: str = "board") -> QemuService | SerialService:
@@ -45,6 +46,7 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
             log_dir=options.log_dir if options.log_dir is not None else default_log_dir(),
             flash_path=options.flash, extra_args=options.qemu_args, timeout=options.timeout,
             boot_timeout=options.boot_timeout, clock=options.clock,
+            record=options.record and not _networked(options.qemu_args),
         )
     if options.target == "serial":
         if not options.port:
@@ -55,6 +57,11 @@ def make_service(options: TargetOptions, name: str = "board") -> QemuService | S
             boot_timeout=options.boot_timeout,
         )
     raise SetupError(f"unknown target {options.target!r}; use one of {', '.join(TARGETS)}")
+
+
+def _networked(qemu_args: Sequence[str]) -> bool:
+    """A NIC with a peer: its packets are not recorded, so such a board runs unrecorded."""
+    return any(arg in ("-nic", "-netdev") for arg in qemu_args)
 
 
 def check_clock(clock: str) -> str:

@@ -91,11 +91,12 @@ def describe_exit(code: int) -> str:
 
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
                jobs: int = 1, micropython: str | None = None, netem: str = "",
-               clock: str = "") -> None:
+               clock: str = "", record: bool = False) -> None:
     """``invoke test``: the suites, then the network tests in user mode and on lossy links, then
     the board suite on every other pinned MicroPython version (see the module doc).
     ``micropython``: run the chosen suites on that version's firmware only (built first).
-    ``clock``: every board on that guest clock (default: the plugin's per-test choice)."""
+    ``clock``: every board on that guest clock (default: the plugin's per-test choice).
+    ``record``: record the boards, keep replays of failing tests; the main run only."""
     dirs = suite_dirs(suites)
     parallel = ["-n", str(jobs)] if jobs > 1 else []
     extra = pytest_args.split()
@@ -103,13 +104,15 @@ def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: st
         from harness.cli.targets import check_clock
 
         extra += ["--clock", check_clock(clock)]
+    if record:
+        extra.append("--record")
     if micropython:
         extra += ["--firmware", str(_built_firmware(micropython))]
     faults = ["--netem", netem] if netem else []
     code = run_pytest([*dirs, *(["-k", k] if k else []), *parallel, *faults, *extra],
                       "junit.xml")
     _check(code, "tests", "junit.xml")
-    if not k and not netem:
+    if not k and not netem and not record:
         _other_versions(dirs, parallel, extra, micropython, pytest_args)
 
 

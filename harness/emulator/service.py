@@ -46,6 +46,7 @@ from harness.emulator.command import (
 )
 from harness.emulator.gpio import Gpio
 from harness.emulator.qmp import QmpConnection, QmpError
+from harness.emulator.replay import RAW_UART0, RR_LOG, START_FLASH, RawCapture, save_bundle
 from harness.errors import BoardError, HarnessError, SetupError
 
 UART0_LABEL = "serial0"
@@ -155,6 +156,7 @@ class QemuService:
         download: bool = False,
         clock: str = "realtime",
         rr: tuple[str, Path] | None = None,
+        record: bool = False,
     ) -> None:
         # QEMU runs in its run directory: relative paths are the caller's, so anchor them now
         self.flash_image = Path(flash_image).absolute()
@@ -182,6 +184,13 @@ class QemuService:
         self.download = download
         self.clock = clock  # harness.emulator.command.CLOCKS
         self.rr = rr  # ("record"|"replay", log): QEMU's record/replay on the icount clock
+        # record=True: run on the icount clock with rr=record into the run dir; stop() saves
+        # the run as a replay bundle into keep_replay when that is set (harness.emulator.replay)
+        self.record = record
+        if record:
+            self.clock = "icount"
+        self.keep_replay: Path | None = None
+        self._raw_uart0: RawCapture | None = None
         self.pty_path: str | None = None  # UART0's pty (uart0_pty=True), once started
         self.run_dir: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -266,6 +275,9 @@ class QemuService:
         """Private flash, QMP listener, QEMU (paused) in its own process group, QMP accepted."""
         assert self.run_dir is not None
         flash = self._private_flash()
+        if self.record:
+            shutil.copyfile(flash, self.run_dir / START_FLASH)
+            self.rr = ("record", self.run_dir / RR_LOG)
         self.qmp = QmpConnection(self.name)
         self.qmp.listen(self.run_dir / "qmp.sock")
         if self.gdb_port == 0:
@@ -333,6 +345,9 @@ class QemuService:
             hint=f"{where}is the firmware built? run `invoke build`",
         )
         transport.add_listener(BootFailureDetector(self.name, self.flash_image))
+        if self.record:
+            self._raw_uart0 = RawCapture(self.run_dir / RAW_UART0)
+            transport.add_listener(self._raw_uart0)
         if not self.wait_gdb:
             self.qmp.execute("cont")  # else gdb's `continue` starts the CPU
         if self.wait_for_boot and not self.download and not self.wait_gdb:
@@ -385,6 +400,11 @@ class QemuService:
         """Kill QEMU (process group), close everything, delete the run dir (logs stay)."""
         errors: list[str] = []
         if self.board is not None:
+            if self._raw_uart0 is not None:
+                try:  # what UART0 said last belongs to the recording
+                    self.board.transport.drain(quiet=0.1, limit=1.0)
+                except HarnessError:
+                    pass
             self.board.close()
             self.board = None
         if self.qmp is not None:
@@ -401,6 +421,15 @@ class QemuService:
             if self.process.stdout is not None:
                 self.process.stdout.close()
             self.process = None
+        if self._raw_uart0 is not None:
+            self._raw_uart0.close()
+            self._raw_uart0 = None
+            if self.keep_replay is not None and self.run_dir is not None:
+                try:
+                    save_bundle(self.run_dir, self.keep_replay, elf=self.elf, rom=self.rom,
+                                binary=self.binary, name=self.name)
+                except OSError as exc:
+                    errors.append(f"could not keep the replay in {self.keep_replay}: {exc}")
         if self.run_dir is not None:
             process_group.unregister_cleanup(self._remove_run_dir)
             self._remove_run_dir()

@@ -12,6 +12,10 @@ Fixtures:
 * ``fresh_board``: a board of its own (a new QEMU) for this test only.
 * ``gpio``: host access to the pins of the QEMU board the test uses (QEMU only).
 
+``--record`` records every emulated board without a network (icount clock, QEMU's
+record/replay); the boards of a failing test are kept as replay bundles in
+``build/reports/replays/`` (``invoke replay DIR``).
+
 Markers: ``qemu_only`` (skipped with --target serial), ``needs_net`` (skipped unless a network
 plugin registered as ``esp8266-net`` is active). Every test that uses a board gets its UART0
 output in ``<board-log-dir>/<test>.uart0.log`` (default ``build/reports/board-logs``); when it
@@ -52,6 +56,7 @@ _MARKERS = {
 # Per test: (fixture name, board, log position at start, log file, crash seen before).
 _log_key = pytest.StashKey[list[tuple[str, "Board", int, Path, str | None]]]()
 _service_key = pytest.StashKey[Any]()
+_services_key = pytest.StashKey[list[tuple[str, Any]]]()  # (label, service) this test used
 
 
 # --------------------------------------------------------------------------- options
@@ -73,6 +78,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "follows the host's), icount (deterministic: 16 ns per instruction, "
                          "idle time skipped without a network) or auto (default: icount for "
                          "tests marked icount, realtime for the rest); docs/timing.md")
+    group.addoption("--record", action="store_true", default=False,
+                    help="record every emulated board without a network (icount clock, QEMU "
+                         "record/replay); a failing test's boards are kept as replay bundles "
+                         "in --replay-dir for `invoke replay DIR`")
+    group.addoption("--replay-dir", default=None,
+                    help="where --record keeps replay bundles (default build/reports/replays/)")
     group.addoption("--board-reset", action="store_true", default=False,
                     help="serial target: reset the board through DTR/RTS before the tests")
 
@@ -152,7 +163,10 @@ def qemu_binary(pytestconfig: pytest.Config) -> Path:
 
 def clock_for(item: pytest.Item) -> str:
     """The guest clock of this test's emulated boards: ``--clock``, or with ``auto`` icount
-    for a test marked ``icount`` (a timing check host load must not fail) else realtime."""
+    for a test marked ``icount`` (a timing check host load must not fail) else realtime;
+    ``--record`` runs every board on icount."""
+    if item.config.getoption("--record"):
+        return "icount"
     chosen = str(item.config.getoption("--clock"))
     if chosen != "auto":
         return chosen
@@ -187,7 +201,8 @@ def target_options(target: str, serial_port: str | None, baud: int, firmware: Fi
     return TargetOptions(target=target, port=serial_port, baud=baud,
                          firmware=firmware.directory, qemu_binary=qemu_binary,
                          log_dir=board_log_dir, reset=pytestconfig.getoption("--board-reset"),
-                         clock="realtime" if clock == "auto" else clock)
+                         clock="realtime" if clock == "auto" else clock,
+                         record=bool(pytestconfig.getoption("--record")))
 
 
 # --------------------------------------------------------------------------- boards
@@ -301,6 +316,7 @@ def board(request: pytest.FixtureRequest, _esp8266_module_board: _ModuleBoards,
     current = holder.ready_for_next_test()
     holder.tests_run += 1
     request.node.stash[_service_key] = holder.service
+    request.node.stash.setdefault(_services_key, []).append(("board", holder.service))
     yield from _capture_log(request, current, board_log_dir, "board")
 
 
@@ -318,6 +334,7 @@ def fresh_board(request: pytest.FixtureRequest, target_options: TargetOptions,
     if target_options.target == "serial" and not target_options.reset:
         fresh.soft_reset()
     request.node.stash[_service_key] = service
+    request.node.stash.setdefault(_services_key, []).append(("fresh_board", service))
     try:
         yield from _capture_log(request, fresh, board_log_dir, "fresh_board")
     finally:
@@ -363,4 +380,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
                  f"full log: {path}\n--- last {FAILURE_LOG_LINES} lines ---\n{tail}"))
             if used_board.crash.last_crash not in (None, crash_before):
                 report.sections.append((f"crash of {label}", used_board.crash.last_crash))
+        _keep_replays(item, report)
     return report
+
+
+def _keep_replays(item: pytest.Item, report: pytest.TestReport) -> None:
+    """A failing test's recorded boards are saved as replay bundles when they stop."""
+    from harness import paths
+
+    option = item.config.getoption("--replay-dir")
+    where = Path(option).absolute() if option else paths.reports_dir() / "replays"
+    for label, service in item.stash.get(_services_key, []):
+        if not getattr(service, "record", False) or service.keep_replay is not None:
+            continue
+        service.keep_replay = where / f"{_safe_name(item.nodeid)}-{label}"
+        report.sections.append((f"replay of {label}",
+                                f"kept when the board stops: invoke replay "
+                                f"{service.keep_replay}"))
