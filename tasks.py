@@ -343,12 +343,15 @@ def webrepl(c: Context, host: str = "127.0.0.1", port: int = 8266, password: str
             "net": "also the network benchmarks in this mode: tap or user",
             "micropython": "firmware of this pinned MicroPython version, e.g. 1.26",
             "netem": "tap mode: also on these faulty-link profiles, comma-separated "
-                     "(default lossy,slow; 'none' to skip)", **_TARGET_HELP})
+                     "(default lossy,slow; 'none' to skip)",
+            "boards": "instead: N boards at once, each a mix of REPL, compute, sleeps and TCP "
+                      "(e.g. 16): wall time, CPU per board, slowest round trip",
+            **_TARGET_HELP})
 @friendly
 def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = None,
           netem: str = "lossy,slow", target: str = "qemu", port: str | None = None,
           firmware: str | None = None, qemu_binary: str | None = None,
-          micropython: str | None = None, clock: str = "realtime") -> None:
+          micropython: str | None = None, clock: str = "realtime", boards: int = 0) -> None:
     """test: benchmarks (boot, REPL, transfers, CPU, rebuild, network) -> build/reports/."""
     from harness.cli import bench as benchmarks
 
@@ -357,6 +360,12 @@ def bench(c: Context, runs: int = 10, no_build: bool = False, net: str | None = 
 
         firmware = str(firmware_dir_for(micropython))
     profiles = tuple(p for p in netem.split(",") if p and p != "none")
+    if boards:
+        from harness.cli.bench_scale import scale
+
+        options = _target_options(target, port, firmware, qemu_binary, clock=clock)
+        benchmarks.report(scale(options, boards=boards, net=net), merge=True)
+        return
     benchmarks.run(_target_options(target, port, firmware, qemu_binary, clock=clock), runs=runs,
                    include_build=not no_build, net=net, netem=profiles)
 

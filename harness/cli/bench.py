@@ -479,16 +479,26 @@ def run(options: TargetOptions, runs: int = 10, include_build: bool = True,
     return results
 
 
-def report(results: list[Result], path: Path | None = None) -> Path:
+def report(results: list[Result], path: Path | None = None, merge: bool = False) -> Path:
+    """Print ``results`` and write them to bench.json; ``merge`` keeps the file's other
+    results (same-named ones are replaced), so separate benchmark runs add up."""
     progress.say(f"  {'benchmark':<34} {'median':>10} {'unit':<8} {'min..max':<18}")
     for r in results:
         progress.say(r.row())
     path = path or reports_dir() / "bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{**asdict(r), "median": r.median} for r in results]
+    if merge and path.is_file():
+        try:
+            old = json.loads(path.read_text()).get("results", [])
+        except (ValueError, AttributeError):
+            old = []
+        names = {row["name"] for row in rows}
+        rows = [row for row in old if row.get("name") not in names] + rows
     data = {
         "host": {"machine": platform.machine(), "cpus": os.cpu_count(),
                  "python": platform.python_version()},
-        "results": [{**asdict(r), "median": r.median} for r in results],
+        "results": rows,
     }
     path.write_text(json.dumps(data, indent=1) + "\n")
     progress.say(f"    written to {path}")
