@@ -51,6 +51,8 @@ NET_PLUGIN = "esp8266-net"
 _MARKERS = {
     "qemu_only": "needs the emulated board (skipped on --target serial)",
     "needs_net": "needs the board network (TAP or user mode)",
+    "realtime": "compares the board with the host's clock: skipped on the icount clock",
+    "icount": "a timing check in guest time: runs on the icount clock (--clock auto)",
 }
 
 # Per test: (fixture name, board, log position at start, log file, crash seen before).
@@ -126,6 +128,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("needs_net") and not has_net:
             item.add_marker(pytest.mark.skip(reason="needs_net: no board network in this run "
                                                     f"(no '{NET_PLUGIN}' plugin active)"))
+        if item.get_closest_marker("realtime") and clock_for(item) != "realtime":
+            item.add_marker(pytest.mark.skip(reason="realtime: compares the board with the "
+                                                    "host's clock, this run uses icount"))
         uses_board = any(name in getattr(item, "fixturenames", ()) for name in BOARD_FIXTURES)
         if uses_board and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(DEFAULT_BOARD_TEST_TIMEOUT))

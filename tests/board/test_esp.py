@@ -115,6 +115,7 @@ def test_gc_heap_free_after_boot(board: Board) -> None:
 
 
 @pytest.mark.qemu_only  # a real board wakes only with GPIO16 wired to RST
+@pytest.mark.realtime
 def test_esp_deepsleep_wakes_with_deepsleep_cause(board: Board) -> None:
     start = time.monotonic()
     board.machine_reset("import esp\nesp.deepsleep(300000)")  # microseconds

@@ -89,6 +89,7 @@ def gdb_session() -> Iterator[Callable[[list[str]], GdbSession]]:
 
 
 @pytest.mark.timeout(3600)  # the first run may build the gdb (CI builds it in bootstrap.sh)
+@pytest.mark.realtime
 def test_gdb_stops_print_typed_on_the_repl(
     new_qemu: Callable[..., QemuService], lx106_gdb: Path, firmware: FirmwareArtifacts,
     gdb_session: Callable[[list[str]], GdbSession], tmp_path: Path,

@@ -72,6 +72,7 @@ def test_lightsleep_sleeps_at_least_the_given_time(board: Board) -> None:
 
 
 @pytest.mark.qemu_only  # a real board wakes only with GPIO16 wired to RST
+@pytest.mark.realtime
 def test_deepsleep_stops_the_cpu_until_wake(board: Board, mpy_name: str,
                                             host_wait: Callable[[], HostWait]) -> None:
     # nothing is printed while the chip sleeps; it boots again after the sleep time

@@ -50,6 +50,7 @@ def test_hard_reset_gives_hard_reset_cause(board: Board) -> None:
 
 
 @pytest.mark.qemu_only  # a real board wakes only with GPIO16 wired to RST
+@pytest.mark.realtime
 def test_deepsleep_wakes_with_deepsleep_cause(board: Board) -> None:
     start = time.monotonic()
     board.machine_reset("import machine\nmachine.deepsleep(300)")
@@ -59,6 +60,7 @@ def test_deepsleep_wakes_with_deepsleep_cause(board: Board) -> None:
 
 
 @pytest.mark.timeout(40)
+@pytest.mark.realtime
 def test_unfed_watchdog_resets_the_board(board: Board) -> None:
     # The esp8266 port's machine.WDT is the SDK's soft watchdog (1.6-3.2 s, fixed); when it
     # bites, the chip restarts with rst_info.reason REASON_SOFT_WDT_RST, as on hardware.
@@ -72,10 +74,12 @@ def test_unfed_watchdog_resets_the_board(board: Board) -> None:
 
 
 @pytest.mark.timeout(40)
+@pytest.mark.realtime
 def test_fed_watchdog_keeps_the_board_running(board: Board) -> None:
-    # Longer than the soft watchdog's ~5 s timeout (4 ticks of 1.6 s). Once started, the
+    # Longer than the soft watchdog's timeout (2 ticks of 1.6 s). Once started, the
     # watchdog cannot be stopped (the idle REPL no longer feeds it), so the test ends with a
     # reset that leaves a clean board for the next test.
+    mark = board.log.mark()
     try:
         out = board.exec(
             "import machine, time\n"
@@ -85,7 +89,7 @@ def test_fed_watchdog_keeps_the_board_running(board: Board) -> None:
             "    wdt.feed()\n"
             "print('still running')", timeout=20)
         assert out.strip() == "still running"
-        assert "Soft WDT reset" not in board.log.tail(20)
+        assert "Soft WDT reset" not in board.log.tail(20, since=mark)
     finally:
         board.machine_reset()
 

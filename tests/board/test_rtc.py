@@ -27,6 +27,7 @@ def test_datetime_runs_and_rolls_over(board: Board) -> None:
                                                 (2024, 1, 1, 0, 0, 0, 1)}
 
 
+@pytest.mark.realtime
 def test_datetime_agrees_with_time_module(board: Board) -> None:
     board.exec(RTC + "rtc.datetime((2030, 6, 15, 5, 8, 30, 0, 0))")
     # time.localtime: (year, month, mday, hour, minute, second, weekday, yearday)
@@ -43,6 +44,7 @@ def _bracketed(board: Board, expr: str) -> tuple[float, int, float]:
     return before, value, time.monotonic()
 
 
+@pytest.mark.realtime
 def test_rtc_follows_host_time(board: Board) -> None:
     # The RTC counts QEMU's virtual clock, which is the host's monotonic clock: the board's
     # elapsed time lies between the inner and the outer host interval around the two reads
@@ -70,6 +72,7 @@ def test_memory_survives_machine_reset(board: Board) -> None:
 
 
 @pytest.mark.qemu_only  # a real board wakes only with GPIO16 wired to RST
+@pytest.mark.realtime
 def test_alarm_wakes_from_deepsleep(board: Board, host_wait: Callable[[], HostWait]) -> None:
     board.exec(RTC + "rtc.datetime((2026, 1, 2, 4, 3, 4, 5, 0))\nrtc.memory(b'before sleep')")
     wait = host_wait()
@@ -89,6 +92,7 @@ def test_alarm_wakes_from_deepsleep(board: Board, host_wait: Callable[[], HostWa
     assert 5 <= second <= 7
 
 
+@pytest.mark.realtime
 def test_alarm_left_counts_down(board: Board) -> None:
     board.exec(RTC + "rtc.alarm(rtc.ALARM0, 5000)")
     b0, first, a0 = _bracketed(board, "rtc.alarm_left()")
@@ -102,6 +106,7 @@ def test_alarm_left_counts_down(board: Board) -> None:
 
 
 @pytest.mark.qemu_only  # a real board wakes only with GPIO16 wired to RST
+@pytest.mark.realtime
 def test_deepsleep_with_time_argument_wakes(board: Board) -> None:
     start = time.monotonic()
     board.machine_reset("import machine\nmachine.deepsleep(400)")

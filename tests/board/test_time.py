@@ -63,6 +63,7 @@ def _bracketed(board: Board, expr: str) -> tuple[float, int, float]:
 @pytest.mark.parametrize(("expr", "unit_s", "resolution"),
                          [("__import__('time').ticks_us()", 1e-6, 1),
                           ("__import__('time').ticks_ms()", 1e-3, 1)])
+@pytest.mark.realtime
 def test_ticks_follow_host_time(board: Board, expr: str, unit_s: float,
                                 resolution: int) -> None:
     # QEMU's virtual clock is the host's monotonic clock (without -icount), and the board's
@@ -124,6 +125,7 @@ def test_ticks_add_and_diff_wrap(board: Board) -> None:
     assert board.eval("__import__('time').ticks_diff(10, 20)") == -10
 
 
+@pytest.mark.realtime
 def test_time_time_advances_in_seconds(board: Board) -> None:
     board.exec("import machine\nmachine.RTC().datetime((2024, 1, 1, 0, 0, 0, 0, 0))")
     t0 = board.eval("__import__('time').time()")

@@ -60,6 +60,7 @@ def test_root_directory_reports_2000_01_01(board: Board) -> None:
         (2000, 1, 1, 0, 0, 0)
 
 
+@pytest.mark.realtime
 def test_new_file_carries_rtc_time(board: Board, scratch: None) -> None:
     set_rtc(board, 2024, 5, 17, 13, 45, 30)
     board.exec("with open('st.txt', 'w') as f:\n    f.write('new')")
@@ -68,6 +69,7 @@ def test_new_file_carries_rtc_time(board: Board, scratch: None) -> None:
     assert 30 <= second <= 34  # FAT keeps even seconds; the file was written just now
 
 
+@pytest.mark.realtime
 def test_changed_file_gets_new_rtc_time(board: Board, scratch: None) -> None:
     set_rtc(board, 2021, 2, 3, 4, 5, 6)
     board.exec("with open('st.txt', 'w') as f:\n    f.write('v1')")

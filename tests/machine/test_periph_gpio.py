@@ -106,6 +106,7 @@ def test_gpio_properties_at_reset_and_input_pads(machine) -> None:
     assert (qom_get(m, "in"), qom_get(m, "out"), qom_get(m, "enable")) == (low, low, 0)
 
 
+@pytest.mark.realtime
 def test_gpio_pad_meter_counts_high_time_and_edges_in_guest_time(machine) -> None:
     from harness.emulator.gpio import Gpio
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
 KV = re.compile(r"(\w+)=0x([0-9a-f]{8})")
 MAGIC = 0x52544331
 # RTC_STATE1[3:0] codes (the ROM's rtc_get_reset_reason()).
@@ -21,6 +23,7 @@ def fields(line: str) -> dict[str, int]:
     return {k: int(v, 16) for k, v in KV.findall(line)}
 
 
+@pytest.mark.realtime
 def test_reset_causes_rtc_memory_and_deep_sleep(machine) -> None:
     m = machine.start("periph_rtc", qmp=True)
     m.expect(re.compile(r"SLEEP\r?\n"), timeout=20)
