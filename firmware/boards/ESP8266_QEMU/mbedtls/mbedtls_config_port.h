@@ -35,15 +35,17 @@ time_t esp8266_qemu_mbedtls_time(time_t *timer);
 #undef MBEDTLS_ECP_DP_SECP224K1_ENABLED
 #undef MBEDTLS_ECP_DP_SECP256K1_ENABLED
 
-// Record buffers. The common configuration has a 16 KiB input buffer; here the board asks the
-// server for records of at most 4 KiB (the max_fragment_length extension, RFC 6066, which
-// OpenSSL servers honour: firmware/patches/0015) and sends records of at most 2 KiB. Each
-// buffer carries ~350 bytes of header, IV, MAC and padding room on top.
+// Record buffers. The common configuration has a 16 KiB input buffer (a TLS record's maximum);
+// here both buffers hold 4 KiB records, and the board asks servers for records of at most
+// 4 KiB (the max_fragment_length extension, RFC 6066, which OpenSSL servers honour:
+// firmware/patches/0015). mbedTLS accepts an MFL only up to the smaller of the two buffers.
+// Each buffer carries ~350 bytes more (header, IV, MAC, CBC padding). 4 KiB still holds a
+// typical server's certificate chain (a handshake message must fit the input buffer).
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN
 #undef MBEDTLS_SSL_IN_CONTENT_LEN
 #undef MBEDTLS_SSL_OUT_CONTENT_LEN
 #define MBEDTLS_SSL_IN_CONTENT_LEN      (4096)
-#define MBEDTLS_SSL_OUT_CONTENT_LEN     (2048)
+#define MBEDTLS_SSL_OUT_CONTENT_LEN     (4096)
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 #define MICROPY_MBEDTLS_MAX_FRAG_LEN    MBEDTLS_SSL_MAX_FRAG_LEN_4096
 
