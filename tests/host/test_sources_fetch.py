@@ -215,3 +215,16 @@ def test_binary_package_download_is_cached(mirror: Path, tmp_path: Path) -> None
     assert (mirror / "calls.log").read_text().count("download tool") == 1
     with pytest.raises(SourceError, match="locate package missing"):
         apt.download_deb("missing")  # (as root: once more after `apt-get update`)
+
+
+def test_the_mbedtls_pin_gone_from_the_mirror_is_the_same_clear_error(mirror: Path,
+                                                                      tmp_path: Path):
+    # The repository's own mbedTLS pin, on a mirror that only has an older line (2.28):
+    # the message names the package, the pinned version, what the mirror has and what to do.
+    from harness.build.pins import load_pins
+
+    (mirror / "version-2.28.3-1").mkdir()
+    pin = load_pins()["mbedtls"]
+    with pytest.raises(SourceError, match=r"Debian no longer offers mbedtls 3\.6\.6-0\.1~deb13u1 "
+                       r"nor any 3\.6\.\* upload in trixie \(has: 2\.28\.3-1\)\. Bump the pin"):
+        sources.DebianFetcher(tmp_path / "cache").fetch(pin)
