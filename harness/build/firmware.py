@@ -424,8 +424,8 @@ def build_firmware(mpy_tree: str | os.PathLike[str], out_dir: str | os.PathLike[
     lwIP, the NIC driver and network.WLAN in (default: network_enabled()); ``lwip_tree``:
     the lwIP tree (default: the pinned one, prepared here); ``mbedtls_tree``: the Mbed TLS
     tree, ``berkeley_db_tree`` the Berkeley DB tree (defaults: the pinned ones, prepared here).
-    Incremental: make rebuilds only
-    what changed and the image steps are cheap. Raises BuildError/SetupError with what to do.
+    Incremental: make rebuilds only what changed and the image steps are cheap. Raises
+    BuildError/SetupError with what to do.
     """
     tree = Path(mpy_tree).resolve()
     out = Path(out_dir).resolve() if out_dir else build_dir() / "firmware"
