@@ -5,10 +5,15 @@
  * Replaces what the SDK's libraries and the mask ROM provide besides MicroPython's own
  * shared/libc: the 64-bit integer helpers that Debian's lx106 libgcc lacks (built on the
  * __udivmoddi4/__divmoddi4 it has and on __umulsidi3 from GCC's lib1funcs.S, which the
- * build assembles, see harness/firmware_build.py).
+ * build assembles, see harness/firmware_build.py), and the C library's errno.
  */
 
 #include <stdint.h>
+
+// The C library's errno (picolibc's <errno.h> declares `extern int errno`; no libc is linked):
+// set by MicroPython's POSIX stream wrappers (py/stream.c) and Berkeley DB, read by the btree
+// module to raise OSError.
+int errno;
 
 uint64_t __udivmoddi4(uint64_t a, uint64_t b, uint64_t *rem);
 int64_t __divmoddi4(int64_t a, int64_t b, int64_t *rem);

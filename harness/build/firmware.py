@@ -331,13 +331,51 @@ def _lwip_tree() -> Path:
     return tree
 
 
+def _mbedtls_tree() -> Path:
+    """The pinned Mbed TLS tree (build/src/mbedtls-*), fetched if needed."""
+    from harness.build import sources
+
+    tree = sources.prepare(["mbedtls"])["mbedtls"]
+    check_mbedtls_tree(tree)
+    return tree
+
+
+def check_mbedtls_tree(tree: Path) -> None:
+    if not (tree / "library" / "ssl_tls.c").is_file() or not (
+            tree / "include" / "mbedtls" / "ssl.h").is_file():
+        raise BuildError(f"{tree} is not an Mbed TLS tree (no library/ssl_tls.c, "
+                         "include/mbedtls/ssl.h): run `invoke sources --name mbedtls --fresh`")
+
+
+def _berkeley_db_tree() -> Path:
+    """The pinned Berkeley DB 1.85 tree (build/src/db1-compat-*), fetched and patched if needed."""
+    from harness.build import sources
+
+    tree = sources.prepare(["berkeley-db"])["berkeley-db"]
+    check_berkeley_db_tree(tree)
+    return tree
+
+
+def check_berkeley_db_tree(tree: Path) -> None:
+    if not (tree / "btree" / "bt_open.c").is_file() or not (
+            tree / "include" / "berkeley-db" / "db.h").is_file():
+        raise BuildError(f"{tree} is not a patched Berkeley DB 1.85 tree (no btree/bt_open.c, "
+                         "include/berkeley-db/db.h): run `invoke sources --name berkeley-db "
+                         "--fresh`")
+
+
 def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int,
-                      lwip_tree: Path | None = None) -> Path:
+                      lwip_tree: Path | None = None, mbedtls_tree: Path | None = None,
+                      berkeley_db_tree: Path | None = None) -> Path:
     """Run mpy-cross's and the port's make; returns the firmware ELF in obj_dir.
 
     ``lwip_tree``: the lwIP tree to build the network with; None builds without network.
+    ``mbedtls_tree``: the Mbed TLS tree for ssl, cryptolib and hashlib (default: the pin's).
+    ``berkeley_db_tree``: the Berkeley DB tree for btree (default: the pin's).
     """
     port = _check_tree(mpy_tree)
+    mbedtls = mbedtls_tree or _mbedtls_tree()
+    berkeley_db = berkeley_db_tree or _berkeley_db_tree()
     jobs = max(1, jobs)
     env = _make_env(mpy_tree)
     if not (mpy_tree / "mpy-cross" / "build" / "mpy-cross").is_file():
@@ -350,7 +388,8 @@ def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int,
     # mislead it, and generated qstr/frozen-module files keep the old split (e.g. turning the
     # network on left frozen_content.c redeclaring socket's qstrs). A clean port build is ~30 s.
     stamp = obj_dir / ".config-digest"
-    digest = f"tree={mpy_tree} " + _config_digest(port) + f" network={lwip_tree}"
+    digest = (f"tree={mpy_tree} " + _config_digest(port) + f" network={lwip_tree}"
+              f" mbedtls={mbedtls} berkeley-db={berkeley_db}")
     if obj_dir.exists() and (not stamp.is_file() or stamp.read_text() != digest):
         shutil.rmtree(obj_dir)
     obj_dir.mkdir(parents=True, exist_ok=True)
@@ -358,7 +397,9 @@ def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int,
         net = (["MICROPY_PY_NETWORK_QEMU=1", f"LWIP_DIR={lwip_tree}"] if lwip_tree
                else ["MICROPY_PY_NETWORK_QEMU=0"])
         _make([f"-j{jobs}", f"BOARD_DIR={BOARD_DIR}", f"BUILD={obj_dir}",
-               f"HAL_LIBGCC_EXTRA={helpers}", *net, f"{obj_dir}/firmware.elf"],
+               f"HAL_LIBGCC_EXTRA={helpers}", f"MBEDTLS_TREE={mbedtls}",
+               f"BERKELEY_DB_TREE={berkeley_db}", *net,
+               f"{obj_dir}/firmware.elf"],
               "building the firmware", cwd=port, env=env)
     stamp.write_text(digest)
     return obj_dir / "firmware.elf"
@@ -374,13 +415,17 @@ def check_undefined(elf: Path) -> None:
 
 def build_firmware(mpy_tree: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None,
                    jobs: int = 2, network: bool | None = None,
-                   lwip_tree: str | os.PathLike[str] | None = None) -> FirmwareBuild:
+                   lwip_tree: str | os.PathLike[str] | None = None,
+                   mbedtls_tree: str | os.PathLike[str] | None = None,
+                   berkeley_db_tree: str | os.PathLike[str] | None = None) -> FirmwareBuild:
     """Build firmware.elf/.bin/.map and flash.img for ESP8266_QEMU into out_dir.
 
     ``mpy_tree``: the patched MicroPython 1.25 tree (``invoke sources``). ``network``: build
     lwIP, the NIC driver and network.WLAN in (default: network_enabled()); ``lwip_tree``:
-    the lwIP tree (default: the pinned one, prepared here). Incremental: make rebuilds only
-    what changed and the image steps are cheap. Raises BuildError/SetupError with what to do.
+    the lwIP tree (default: the pinned one, prepared here); ``mbedtls_tree``: the Mbed TLS
+    tree, ``berkeley_db_tree`` the Berkeley DB tree (defaults: the pinned ones, prepared here).
+    Incremental: make rebuilds only what changed and the image steps are cheap. Raises
+    BuildError/SetupError with what to do.
     """
     tree = Path(mpy_tree).resolve()
     out = Path(out_dir).resolve() if out_dir else build_dir() / "firmware"
@@ -392,7 +437,12 @@ def build_firmware(mpy_tree: str | os.PathLike[str], out_dir: str | os.PathLike[
     if network:
         lwip = Path(lwip_tree).resolve() if lwip_tree else _lwip_tree()
     helpers = build_libgcc_helpers(out)
-    elf_built = build_micropython(tree, obj_dir, helpers, jobs, lwip)
+    mbedtls = Path(mbedtls_tree).resolve() if mbedtls_tree else _mbedtls_tree()
+    check_mbedtls_tree(mbedtls)
+    berkeley_db = (Path(berkeley_db_tree).resolve() if berkeley_db_tree
+                   else _berkeley_db_tree())
+    check_berkeley_db_tree(berkeley_db)
+    elf_built = build_micropython(tree, obj_dir, helpers, jobs, lwip, mbedtls, berkeley_db)
     check_undefined(elf_built)
 
     elf = out / "firmware.elf"

@@ -47,11 +47,14 @@ def build_board(board: str = DEFAULT_BOARD, jobs: int = 0, origin: str | None = 
 
     start = time.monotonic()
     pin = versions.micropython_pin(micropython)
-    names = [pin.name, "lwip"] if firmware.network_enabled() else [pin.name]
+    names = [pin.name, "mbedtls", "berkeley-db"] + (["lwip"] if firmware.network_enabled()
+                                                    else [])
     trees = sources.prepare(names, origin=origin)
     tree = trees[pin.name]
     out = versions.firmware_dir(sources.tree_version(pin, tree))
-    art = firmware.build_firmware(tree, out, jobs=jobs, lwip_tree=trees.get("lwip"))
+    art = firmware.build_firmware(tree, out, jobs=jobs, lwip_tree=trees.get("lwip"),
+                                  mbedtls_tree=trees["mbedtls"],
+                                  berkeley_db_tree=trees["berkeley-db"])
     if pin.name == "micropython":
         versions.link_default(out)
     rom_image = rom.build_rom()  # the emulator's -bios (esptool's stub calls its entry points)

@@ -108,12 +108,27 @@ class DebianFetcher:
         self.downloads.mkdir(parents=True, exist_ok=True)
         orig = self.downloads / pin.orig_tarball
         dsc = self.downloads / _dsc_name(pin.debian_package, pin.debian_version)
-        if orig.is_file() and dsc.is_file() and sha256_of(orig) == pin.sha256:
+        # A pin unpacked from its orig tarball needs nothing else of the source package.
+        orig_only = pin.unpack == "orig"
+        if (orig.is_file() and (dsc.is_file() or orig_only)
+                and sha256_of(orig) == pin.sha256):
             progress.say(f"    {pin.name}: {orig.name} cached and verified")
             return Fetched(pin, "debian", pin.debian_version, orig, dsc)
         self.apt.update([pin.debian_suite])
         version = self.choose_version(pin)
-        self.apt.download_source(pin.debian_package, version)
+        try:
+            self.apt.download_source(pin.debian_package, version)
+        except SourceError as exc:
+            # Some mirrors list a source package whose Debian files (.dsc, .debian.tar) are
+            # gone while its orig tarball is there (db1-compat here). An "orig" pin is whole
+            # with the verified orig tarball alone; anything else is still an error.
+            if not (orig_only and version == pin.debian_version and orig.is_file()
+                    and sha256_of(orig) == pin.sha256):
+                raise
+            progress.notice(f"{pin.debian_package} {version}: apt could not download all of "
+                            f"the source package ({str(exc).splitlines()[0]}); its orig "
+                            f"tarball {orig.name} is here and matches the pin, which is all "
+                            "this source needs (unpack = \"orig\")")
         dsc = self.downloads / _dsc_name(pin.debian_package, version)
         if version == pin.debian_version:
             if not orig.is_file():

@@ -93,3 +93,20 @@ def test_check_tree_explains_missing_patches(tmp_path: Path) -> None:
         fb.build_micropython(tmp_path, tmp_path / "obj", tmp_path / "lib.a", 2)
     with pytest.raises(BuildError, match="not a MicroPython tree"):
         fb.build_micropython(tmp_path / "nope", tmp_path / "obj", tmp_path / "lib.a", 2)
+
+
+def test_a_tree_that_is_not_mbedtls_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from harness.build.firmware import check_mbedtls_tree
+
+    with pytest.raises(BuildError, match=r"not an Mbed TLS tree .*invoke sources --name mbedtls"):
+        check_mbedtls_tree(tmp_path)
+
+
+def test_an_unpatched_berkeley_db_tree_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from harness.build.firmware import check_berkeley_db_tree
+
+    (tmp_path / "btree").mkdir()
+    (tmp_path / "btree" / "bt_open.c").write_text("/* db 1.85, without our patch */\n")
+    with pytest.raises(BuildError, match=r"not a patched Berkeley DB 1\.85 tree .*"
+                                         r"invoke sources --name berkeley-db --fresh"):
+        check_berkeley_db_tree(tmp_path)

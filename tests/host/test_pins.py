@@ -30,12 +30,16 @@ def test_parses_a_complete_entry():
     assert pin.overlay == ""
 
 
-def test_the_repository_pin_file_holds_the_three_sources():
+def test_the_repository_pin_file_holds_the_five_sources():
     pins = load_pins()
-    assert {n for n, p in pins.items() if not p.variant_of} == {"micropython", "lwip", "qemu"}
+    assert {n for n, p in pins.items() if not p.variant_of} == {"micropython", "lwip", "qemu",
+                                                                 "mbedtls", "berkeley-db"}
     assert pins["qemu"].upstream_of_debian == "10.0.13"
     assert pins["micropython"].upstream_of_debian == "1.25.0"
     assert pins["lwip"].unpack == "dpkg-source"
+    assert (pins["mbedtls"].upstream_of_debian, pins["mbedtls"].unpack) == ("3.6.6", "orig")
+    assert (pins["berkeley-db"].debian_package, pins["berkeley-db"].unpack) == ("db1-compat",
+                                                                                "orig")
 
 
 def test_micropython_versions_are_pinned_side_by_side():

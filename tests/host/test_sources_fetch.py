@@ -46,7 +46,12 @@ elif tool == "apt-get" and args[0] == "source":
     if not os.path.isdir(folder):
         print("E: no such version", file=sys.stderr); sys.exit(100)
     for f in os.listdir(folder):
-        shutil.copy(os.path.join(folder, f), f)
+        if f != "MISSING":
+            shutil.copy(os.path.join(folder, f), f)
+    if os.path.exists(os.path.join(folder, "MISSING")):  # a file listed but gone (a 404)
+        print("E: Failed to fetch http://mirror.invalid/demo.debian.tar.xz  404  Not Found",
+              file=sys.stderr)
+        sys.exit(100)
 """
 
 
@@ -215,3 +220,43 @@ def test_binary_package_download_is_cached(mirror: Path, tmp_path: Path) -> None
     assert (mirror / "calls.log").read_text().count("download tool") == 1
     with pytest.raises(SourceError, match="locate package missing"):
         apt.download_deb("missing")  # (as root: once more after `apt-get update`)
+
+
+def test_the_mbedtls_pin_gone_from_the_mirror_is_the_same_clear_error(mirror: Path,
+                                                                      tmp_path: Path):
+    # The repository's own mbedTLS pin, on a mirror that only has an older line (2.28):
+    # the message names the package, the pinned version, what the mirror has and what to do.
+    from harness.build.pins import load_pins
+
+    (mirror / "version-2.28.3-1").mkdir()
+    pin = load_pins()["mbedtls"]
+    with pytest.raises(SourceError, match=r"Debian no longer offers mbedtls 3\.6\.6-0\.1~deb13u1 "
+                       r"nor any 3\.6\.\* upload in trixie \(has: 2\.28\.3-1\)\. Bump the pin"):
+        sources.DebianFetcher(tmp_path / "cache").fetch(pin)
+
+
+@pytest.mark.parametrize("unpack", ["orig", "dpkg-source"])
+def test_a_source_package_missing_its_debian_files(mirror: Path, tmp_path: Path, capsys,
+                                                   unpack: str):
+    # The mirror lists the upload and serves its orig tarball, but its .debian.tar is gone (as
+    # db1-compat's on Debian's mirror here). An "orig" pin needs nothing else: it goes on with
+    # a notice; a "dpkg-source" pin cannot unpack without the Debian files: apt's error stands.
+    _serve(mirror, "1.2.3+ds-1", ORIG)
+    (mirror / "version-1.2.3+ds-1" / "MISSING").write_text("")
+    text = _pin_text(hashlib.sha256(ORIG).hexdigest()).replace('unpack = "orig"',
+                                                                 f'unpack = "{unpack}"')
+    pin = parse_pins(text)["demo"]
+    fetcher = sources.DebianFetcher(tmp_path / "cache")
+    if unpack == "dpkg-source":
+        with pytest.raises(SourceError, match="404"):
+            fetcher.fetch(pin)
+        return
+    fetched = fetcher.fetch(pin)
+    assert fetched.orig is not None and fetched.orig.read_bytes() == ORIG
+    out = capsys.readouterr().out
+    assert "apt could not download all of the source package" in out
+    assert "matches the pin" in out
+    # Next time the verified orig tarball is enough: no apt at all.
+    calls = (mirror / "calls.log").read_text()
+    assert sources.DebianFetcher(tmp_path / "cache").fetch(pin).orig == fetched.orig
+    assert (mirror / "calls.log").read_text() == calls

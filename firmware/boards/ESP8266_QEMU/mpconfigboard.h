@@ -13,8 +13,14 @@
 #define MICROPY_READER_VFS              (MICROPY_VFS)
 #define MICROPY_VFS                     (1)
 
-// No AES implementation without axTLS/mbedTLS (empty in Debian's source).
-#define MICROPY_PY_CRYPTOLIB            (0)
+// As the stock ESP8266_GENERIC: cryptolib (AES ECB/CBC) and hashlib.sha1/md5 besides sha256,
+// here on Mbed TLS (mbedtls/: the pinned Debian source, built by mbedtls/mbedtls.mk).
+#define MICROPY_PY_CRYPTOLIB            (1)
+#define MICROPY_PY_HASHLIB_SHA1         (1)
+#define MICROPY_PY_HASHLIB_MD5          (1)
+// mbedTLS allocates from the GC heap (m_tracked_calloc: kept alive until freed, reclaimed at
+// soft reset), as on the rp2 and stm32 ports.
+#define MICROPY_TRACKED_ALLOC           (1)
 
 // machine.PinBase: Python Pin subclasses driven by C code (Signal, SoftI2C, ...).
 #define MICROPY_PY_MACHINE_PIN_BASE     (1)

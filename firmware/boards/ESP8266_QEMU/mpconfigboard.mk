@@ -14,10 +14,12 @@ include $(BOARD_DIR)/../../hal/hal.mk
 LD_FILES = $(BOARD_DIR)/esp8266_qemu.ld
 # The port compiles every .c file here (network_qemu.c: network.WLAN, empty without network).
 
-# No TLS (no axTLS/mbedTLS in the Debian source), no btree, no ESP-NOW. The SDK's WiFi
-# driver (network_wlan.c) is replaced by network_qemu.c.
-MICROPY_PY_SSL = 0
-MICROPY_SSL_AXTLS = 0
+# ssl/tls, cryptolib, hashlib sha1/md5 on the pinned Mbed TLS, and btree on the pinned
+# Berkeley DB 1.85 (Debian's +ds MicroPython source has neither axTLS, mbedTLS nor
+# berkeley-db-1.xx; docs/firmware.md, "TLS, cryptolib, hashlib" and "btree"). No ESP-NOW. The
+# SDK's WiFi driver (network_wlan.c) is replaced by network_qemu.c.
+include $(BOARD_DIR)/mbedtls/mbedtls.mk
+include $(BOARD_DIR)/btree.mk
 MICROPY_PY_BTREE = 0
 MICROPY_PY_ESPNOW = 0
 MICROPY_PY_NETWORK_WLAN = 0
