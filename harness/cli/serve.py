@@ -62,6 +62,8 @@ class ServeOptions:
     uart_rx_baud: int = 0  # 0: the rate the firmware configures (CLKDIV), like a wire
     clock: str = "realtime"  # the boards' guest clock (harness.emulator.command.CLOCKS)
     root: Path = field(default_factory=run_root)
+    # (path on the board, local file): put on each board before it is served
+    files: tuple[tuple[str, Path], ...] = ()
 
 
 def _free_port() -> int:
@@ -194,6 +196,16 @@ class ServedBoard:
         return lines
 
 
+def _put_files(board: Board, files: tuple[tuple[str, Path], ...]) -> None:
+    """Each (remote, local) onto the board's filesystem, parent directories made."""
+    for remote, local in files:
+        parts = remote.strip("/").split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            directory = "/" + "/".join(parts[:depth])
+            board.exec(f"import os\ntry:\n os.mkdir({directory!r})\nexcept OSError:\n pass")
+        board.put(remote, Path(local))
+
+
 class Server:
     """Boards served for other tools; ``start()`` then ``stop()`` (or ``with``)."""
 
@@ -259,6 +271,8 @@ class Server:
             self._link(served)
             if self.net is not None and not (opts.download or opts.wait_gdb):
                 self._network(served, board)
+            if opts.files and not (opts.download or opts.wait_gdb):
+                _put_files(board, opts.files)
             if not opts.download and not opts.wait_gdb:
                 board.repl.exit()  # leave the board at the friendly prompt
             served.pump = _LogPump(board)
