@@ -280,6 +280,36 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
 
 
 @task(
+    help={"jobs": "boards in parallel, each with its own QEMU and run-tests.py (default 1)",
+          "dirs": "test directories under tests/, e.g. basics (repeatable; default: what "
+                  "run-tests.py runs on esp8266)",
+          "include": "only tests matching this regex (run-tests.py -i; repeatable)",
+          "exclude": "not the tests matching this regex (run-tests.py -e; repeatable)",
+          "via_mpy": "compile each test to .mpy with the tree's mpy-cross first",
+          "emit": "bytecode (default) or native (implies --via-mpy)",
+          "micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's)",
+          "firmware": "firmware dir (default build/firmware-<version>/)",
+          "qemu_binary": _TARGET_HELP["qemu_binary"]},
+    iterable=["dirs", "include", "exclude"],
+)
+@friendly
+def test_upstream(c: Context, jobs: int = 1, dirs: list[str] | None = None,
+                  include: list[str] | None = None, exclude: list[str] | None = None,
+                  via_mpy: bool = False, emit: str = "bytecode", micropython: str | None = None,
+                  firmware: str | None = None, qemu_binary: str | None = None) -> None:
+    """test: MicroPython's own tests/run-tests.py on emulated boards (docs/upstream-tests.md)."""
+    from pathlib import Path
+
+    from harness.cli.upstream import UpstreamOptions, run
+
+    run(UpstreamOptions(
+        jobs=jobs, dirs=tuple(dirs or ()), include=tuple(include or ()),
+        exclude=tuple(exclude or ()), via_mpy=via_mpy, emit=emit, micropython=micropython,
+        firmware=Path(firmware) if firmware else None,
+        qemu_binary=Path(qemu_binary) if qemu_binary else None))
+
+
+@task(
     help={"k": "only tests matching this pytest -k expression",
           "pytest_args": "extra arguments for pytest, as one string",
           "qemu_binary": _TARGET_HELP["qemu_binary"]},

@@ -1,0 +1,276 @@
+"""``invoke test-upstream``: MicroPython's own ``tests/run-tests.py``, from the pinned tree the
+firmware was built from and unmodified, against emulated boards.
+
+Each board is served like ``invoke serve`` serves it (``harness.cli.serve.Server``: UART0 as a
+pty, a fresh flash, ``unittest`` put into ``/lib``) and gets its own run-tests.py process with
+``-t port:<pty>``: run-tests.py talks to the board through its own ``pyboard.py`` exactly as to a
+real board on a serial port. ``--jobs N`` splits the test list over N boards (every N-th test,
+so slow directories spread out) and merges their results; ``--dirs``, ``--include`` and
+``--exclude`` choose tests (run-tests.py's ``-d``, ``-i``, ``-e``); ``--via-mpy`` and
+``--emit native`` are run-tests.py's variants (mpy-cross from the same tree, built by
+``invoke build``). Results are judged against ``tests/upstream/expected-failures.toml``
+(``harness.cli.upstream_report``); JUnit XML, the summary table and each shard's log go to
+``build/reports/upstream/<version>-<variant>/``. docs/upstream-tests.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import paths, process_group, progress
+from harness.cli import upstream_report as report
+from harness.errors import SetupError, TestsFailed
+
+EXPECTED_FILE = paths.REPO_ROOT / "tests" / "upstream" / "expected-failures.toml"
+# What run-tests.py runs on platform "esp8266" when given no directory (1.25 and 1.26):
+# basics, micropython, misc, extmod, float, and inlineasm/<arch> where the tree has it.
+DEFAULT_DIRS = ("basics", "micropython", "misc", "extmod", "float", "inlineasm/xtensa")
+UNITTEST_ON_BOARD = "/lib/unittest.py"
+SHARD_TIMEOUT = 1800.0  # seconds for one board's whole share; a hung board fails, not stalls
+
+
+@dataclass(frozen=True)
+class UpstreamOptions:
+    jobs: int = 1
+    dirs: tuple[str, ...] = ()  # empty: DEFAULT_DIRS
+    include: tuple[str, ...] = ()  # run-tests.py -i REGEX
+    exclude: tuple[str, ...] = ()  # run-tests.py -e REGEX
+    via_mpy: bool = False
+    emit: str = "bytecode"  # or "native" (goes through .mpy, as run-tests.py requires)
+    micropython: str | None = None  # a pinned version (prefix); None: the default
+    firmware: Path | None = None  # default: build/firmware-<version>/
+    qemu_binary: Path | None = None
+    expected_file: Path = EXPECTED_FILE
+    shard_timeout: float = SHARD_TIMEOUT
+    test_timeout: float = 0  # MICROPY_TEST_TIMEOUT for run-tests.py >= 1.26 (0: its default)
+
+    @property
+    def variant(self) -> str:
+        if self.emit == "native":
+            return "native"
+        return "via-mpy" if self.via_mpy else "bytecode"
+
+    def run_tests_flags(self) -> list[str]:
+        flags = []
+        if self.via_mpy or self.emit == "native":
+            flags.append("--via-mpy")
+        if self.emit != "bytecode":
+            flags += ["--emit", self.emit]
+        return flags
+
+
+@dataclass(frozen=True)
+class Tree:
+    version: str
+    root: Path  # build/src/micropython-<version>
+
+    @property
+    def tests(self) -> Path:
+        return self.root / "tests"
+
+    @property
+    def mpy_cross(self) -> Path:
+        return self.root / "mpy-cross" / "build" / "mpy-cross"
+
+
+def locate_tree(micropython: str | None) -> Tree:
+    """The pinned tree of that version; a SetupError when it or its run-tests.py is missing."""
+    from harness.build.versions import micropython_pin
+
+    pin = micropython_pin(micropython)
+    root = paths.src_dir() / pin.tree
+    version_flag = f" --micropython {pin.version}" if micropython else ""
+    if not root.is_dir():
+        raise SetupError(f"no MicroPython tree at {root}; run `invoke sources{version_flag}` "
+                         f"and `invoke build{version_flag}`")
+    if not (root / "tests" / "run-tests.py").is_file():
+        raise SetupError(f"{root} has no tests/run-tests.py: the tree is incomplete; re-create "
+                         f"it with `invoke sources --fresh{version_flag}`")
+    return Tree(pin.version, root)
+
+
+def select_tests(tests_dir: Path, dirs: tuple[str, ...], include: tuple[str, ...] = (),
+                 exclude: tuple[str, ...] = ()) -> list[str]:
+    """The test files (paths under tests/) run-tests.py would run for these directories and
+    filters. Filters follow run-tests.py: applied in order, the last matching one decides, and
+    a test no filter matches gets the opposite of the first filter's action. (run-tests.py is
+    given the same filters, so it has the last word.)"""
+    chosen = dirs or tuple(d for d in DEFAULT_DIRS if (tests_dir / d).is_dir())
+    missing = [d for d in chosen if not (tests_dir / d).is_dir()]
+    if missing:
+        known = sorted(p.name for p in tests_dir.iterdir() if p.is_dir())
+        raise SetupError(f"no test directory {', '.join(missing)} in {tests_dir}; "
+                         f"directories there: {', '.join(known)}")
+    filters = [("include", re.compile(p)) for p in include] + \
+        [("exclude", re.compile(p)) for p in exclude]
+    tests = sorted(str(p.relative_to(tests_dir)) for d in chosen
+                   for p in (tests_dir / d).glob("*.py"))
+    if not filters:
+        return tests
+    default = "include" if filters[0][0] == "exclude" else "exclude"
+    out = []
+    for test in tests:
+        verdict = default
+        for action, pattern in filters:
+            if pattern.search(test):
+                verdict = action
+        if verdict == "include":
+            out.append(test)
+    return out
+
+
+def shard(tests: list[str], jobs: int) -> list[list[str]]:
+    """Every ``jobs``-th test to each board (neighbouring tests cost alike, so shares even out);
+    no empty shards."""
+    jobs = max(1, min(jobs, len(tests)))
+    return [tests[i::jobs] for i in range(jobs)]
+
+
+class _Shard:
+    """One run-tests.py process against one board; its output, time-stamped, into a log."""
+
+    def __init__(self, index: int, tests: list[str], argv: list[str], cwd: Path,
+                 log: Path, env: dict[str, str], expected: dict[str, report.Expected]) -> None:
+        self.index = index
+        self.expected = expected
+        self.tests = tests
+        self.lines: list[tuple[float, str]] = []
+        self.log = log
+        self.started = time.monotonic()
+        self.process = process_group.spawn(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.reader = threading.Thread(target=self._read, daemon=True,
+                                       name=f"run-tests-{index}")
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with self.log.open("w") as log:
+            log.write("$ " + " ".join(self.process.args[:8]) + " ... "  # type: ignore[index]
+                      f"({len(self.tests)} test files)\n")
+            for raw in iter(self.process.stdout.readline, b""):
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                self.lines.append((time.monotonic(), line))
+                log.write(line + "\n")
+                log.flush()
+                if line.startswith("FAIL "):
+                    entry = self.expected.get(line.split()[1])
+                    note = f"  (expected: {entry.klass})" if entry else ""
+                    print(f"  board {self.index}: {line.rstrip()}{note}", flush=True)
+
+    def wait(self, deadline: float) -> str:
+        """'' when run-tests.py ended by itself, else why it was stopped."""
+        try:
+            self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            why = ""
+        except subprocess.TimeoutExpired:
+            process_group.kill_group(self.process)
+            why = "timed out"
+        self.reader.join(timeout=10)
+        return why
+
+
+def _failure_output(result_dir: Path, test: str) -> str:
+    """A failed test's expected and actual output as run-tests.py saved them."""
+    base = result_dir / test.replace("..", "_").replace("./", "").replace("/", "_")
+    parts = []
+    for suffix, label in ((".exp", "expected"), (".out", "board printed")):
+        path = Path(str(base) + suffix)
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", "replace")
+            parts.append(f"--- {label} ---\n{text[-4000:]}")
+    return "\n".join(parts)
+
+
+def run(options: UpstreamOptions) -> report.RunReport:
+    """Run, write the reports, print the summary; TestsFailed when anything is not as
+    expected (the message lists what)."""
+    from harness.build.artifacts import FirmwareArtifacts
+    from harness.build.board_libs import unittest_module
+    from harness.build.versions import firmware_dir
+    from harness.cli.serve import ServeOptions, Server
+    from harness.emulator.service import HARNESS_RX_BAUD
+
+    if options.emit not in ("bytecode", "native"):
+        raise SetupError(f"--emit {options.emit!r}: use bytecode or native")
+    if options.jobs < 1:
+        raise SetupError("--jobs must be at least 1")
+    tree = locate_tree(options.micropython)
+    firmware = FirmwareArtifacts.locate(options.firmware or firmware_dir(tree.version))
+    firmware.require_flash_image()  # a clear "run invoke build" before anything starts
+    if options.run_tests_flags() and not tree.mpy_cross.is_file():
+        raise SetupError(f"{options.variant} needs mpy-cross of the same tree at "
+                         f"{tree.mpy_cross}; `invoke build --micropython {tree.version}` "
+                         "builds it")
+    expected = report.expected_for(report.load_expected(options.expected_file), tree.version,
+                                   options.variant)
+    tests = select_tests(tree.tests, options.dirs, options.include, options.exclude)
+    if not tests:
+        raise SetupError("no test matches the chosen directories and filters")
+    shares = shard(tests, options.jobs)
+    out = paths.reports_dir() / "upstream" / f"{tree.version}-{options.variant}"
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("shard*/*"):
+        stale.unlink()
+    unittest_py = unittest_module()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "MICROPY_MPYCROSS": str(tree.mpy_cross)}
+    if options.test_timeout:
+        env["MICROPY_TEST_TIMEOUT"] = str(options.test_timeout)
+    filters = [x for p in options.include for x in ("-i", p)] + \
+        [x for p in options.exclude for x in ("-e", p)]
+    progress.say(f"==> MicroPython {tree.version}'s tests/run-tests.py ({options.variant}): "
+                 f"{len(tests)} test files on {len(shares)} board(s)")
+    started = time.monotonic()
+    serve = ServeOptions(boards=len(shares), firmware=firmware.directory,
+                         qemu_binary=options.qemu_binary, forwards=(), fresh=True,
+                         uart_rx_baud=HARNESS_RX_BAUD, root=paths.build_dir() / "run" / "upstream",
+                         files=((UNITTEST_ON_BOARD, unittest_py),))
+    with Server(serve) as boards:
+        shards = []
+        for served, share in zip(boards, shares, strict=True):
+            result_dir = out / f"shard{served.index}"
+            argv = [sys.executable, "run-tests.py", "-t", f"port:{served.pty}",
+                    "-r", str(result_dir), *options.run_tests_flags(), *filters, *share]
+            shards.append(_Shard(served.index, share, argv, tree.tests,
+                                 out / f"shard{served.index}.log", env, expected))
+        deadline = time.monotonic() + options.shard_timeout
+        stopped = {s.index: s.wait(deadline) for s in shards}
+    results = []
+    for s in shards:
+        parsed = report.parse_output(s.lines)
+        result_dir = out / f"shard{s.index}"
+        results.append([report.TestResult(r.test, r.outcome, r.detail, r.seconds,
+                                          _failure_output(result_dir, r.test))
+                        if r.outcome == "fail" else r for r in parsed])
+    merged = report.merge(results)
+    verdicts = report.judge(merged, expected, assigned=tests if not filters else ())
+    run_report = report.RunReport(tree.version, options.variant, verdicts,
+                                  time.monotonic() - started, out)
+    suite = f"upstream.{tree.version}.{options.variant}"
+    (out / "junit.xml").write_text(report.junit_xml(verdicts, suite))
+    summary = run_report.summary()
+    (out / "summary.txt").write_text(summary + "\n")
+    print(summary, flush=True)
+    issues = run_report.problems()
+    for s in shards:
+        code = s.process.returncode
+        tail = "\n    ".join(line for _, line in s.lines[-5:])
+        if stopped[s.index]:
+            issues.append(f"board {s.index}: run-tests.py {stopped[s.index]} after "
+                          f"{options.shard_timeout:.0f} s; log {s.log}")
+        elif code not in (0, 1) or (code == 1 and not any(
+                v.status in ("failed", "expected-fail") for v in verdicts)):
+            issues.append(f"board {s.index}: run-tests.py exited with {code}; its last "
+                          f"lines:\n    {tail}\n  log: {s.log}")
+    print(f"reports: {out}/ (junit.xml, summary.txt, shard*.log)", flush=True)
+    if issues:
+        raise TestsFailed("MicroPython's own tests on the board are not as expected:\n  "
+                          + "\n  ".join(issues), 1)
+    return run_report

@@ -1,0 +1,231 @@
+"""`invoke test-upstream`'s logic without a board: run-tests.py's output parsed, shards merged,
+results judged against the expected failures, JUnit XML and the summary; the test selection,
+the sharding and the clear errors for a missing tree or firmware."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from harness.build.board_libs import PypiPin, find_sdist_url, load_unittest_pin
+from harness.cli import upstream
+from harness.cli import upstream_report as report
+from harness.errors import ChecksumError, HarnessError, SetupError, SourceError
+
+OUTPUT_125 = [  # run-tests.py ends a result line with a space when it has no detail
+    "platform=esp8266 arch=xtensa inlineasm=xtensa",
+    "pass  basics/andor.py ",
+    "skip  basics/builtin_compile.py",
+    "FAIL  extmod/vfs_blockdev.py ",
+    "pass  extmod/machine1.py (unittest: 3 ran)",
+    "3 tests performed (366 individual testcases)",
+    "2 tests passed",
+    "1 tests skipped: builtin_compile",
+    "1 tests failed: vfs_blockdev",
+]
+
+OUTPUT_126 = """\
+platform=esp8266 arch=xtensa inlineasm=xtensa
+lrge  extmod/vfs_rom.py
+pass  float/float1.py
+"""
+
+
+def test_parse_output_reads_each_result_line():
+    results = report.parse_output(OUTPUT_125)
+    assert [(r.test, r.outcome, r.detail) for r in results] == [
+        ("basics/andor.py", "pass", ""),
+        ("basics/builtin_compile.py", "skip", ""),
+        ("extmod/vfs_blockdev.py", "fail", ""),
+        ("extmod/machine1.py", "pass", "(unittest: 3 ran)"),
+    ]
+
+
+def test_parse_output_too_large_is_a_skip_and_times_come_from_stamps():
+    lines = [(10.0, "platform=esp8266"), (10.5, "lrge  extmod/vfs_rom.py"),
+             (11.75, "pass  float/float1.py ")]
+    results = report.parse_output(lines)
+    assert results[0] == report.TestResult("extmod/vfs_rom.py", "skip", "too large", 0.5)
+    assert results[1].seconds == 1.25
+    assert [r.outcome for r in report.parse_output(OUTPUT_126.splitlines())] == ["skip", "pass"]
+
+
+def test_merge_sorts_and_rejects_overlapping_shards():
+    a = report.parse_output(["pass  basics/b.py", "pass  basics/d.py"])
+    b = report.parse_output(["FAIL  basics/a.py", "skip  basics/c.py"])
+    assert [r.test for r in report.merge([a, b])] == [
+        "basics/a.py", "basics/b.py", "basics/c.py", "basics/d.py"]
+    with pytest.raises(SetupError, match="two shards"):
+        report.merge([a, a])
+
+
+EXPECTED = """
+[[expected]]
+test = "extmod/vfs_blockdev.py"
+class = "board-memory"
+reason = "25600-byte RAM disk and 4224 for mkfs in 32592 free bytes"
+
+[[expected]]
+test = "extmod/vfs_rom.py"
+class = "board-memory"
+reason = "17284 bytes of source"
+versions = ["1.25.0"]
+
+[[expected]]
+test = "basics/andor.py"
+class = "our-gap"
+reason = "pretend"
+variants = ["native"]
+"""
+
+
+def test_expected_entries_apply_per_version_and_variant():
+    entries = report.parse_expected(EXPECTED)
+    assert set(report.expected_for(entries, "1.25.0", "bytecode")) == {
+        "extmod/vfs_blockdev.py", "extmod/vfs_rom.py"}
+    assert set(report.expected_for(entries, "1.26.1", "native")) == {
+        "extmod/vfs_blockdev.py", "basics/andor.py"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "flaky"\nreason = "x"', "none of"),
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"', "needs reason"),
+    ('[[expected]]\ntest = "a.py"\nclass = "our-gap"\nreason = "x"', "path under tests/"),
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "upstream-bug"\nreason = "x"', "fixed_in"),
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "board-memory"\nreason = "big"', "numbers"),
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"\nreason = "x"\n'
+     'variants = ["jit"]', "unknown"),
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"\nreason = "x"\nwhy = 1',
+     "unknown key"),
+    ('[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"\nreason = "x"\n'
+     '[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"\nreason = "y"\n'
+     'versions = ["1.25.0"]', "twice"),
+    ("[[expected]\n", "not valid TOML"),
+    ('[expectd]\ntest = "x"', "unknown table"),
+])
+def test_bad_expected_files_say_what_to_fix(text, message):
+    with pytest.raises(report.ExpectationError, match=message):
+        report.parse_expected(text, "x.toml")
+
+
+def test_the_repositorys_expected_failures_parse():
+    entries = report.load_expected(upstream.EXPECTED_FILE)
+    assert all(e.klass in report.CLASSES for e in entries)
+
+
+def test_judge_fails_on_new_failures_passing_expected_ones_and_missing_results():
+    expected = report.expected_for(report.parse_expected(EXPECTED), "1.25.0", "bytecode")
+    results = report.parse_output(["pass  basics/b.py", "FAIL  basics/c.py",
+                                   "FAIL  extmod/vfs_blockdev.py", "pass  extmod/vfs_rom.py",
+                                   "skip  float/f.py"])
+    verdicts = report.judge(results, expected, assigned=[r.test for r in results]
+                            + ["misc/lost.py"])
+    status = {v.test: v.status for v in verdicts}
+    assert status == {"basics/b.py": "passed", "basics/c.py": "failed",
+                      "extmod/vfs_blockdev.py": "expected-fail",
+                      "extmod/vfs_rom.py": "unexpected-pass", "float/f.py": "skipped",
+                      "misc/lost.py": "not-run"}
+    issues = report.problems(verdicts)
+    assert len(issues) == 3
+    assert any(i.startswith("FAIL basics/c.py") for i in issues)
+    assert any("extmod/vfs_rom.py" in i and "remove or narrow" in i for i in issues)
+    assert any(i.startswith("NOT RUN misc/lost.py") for i in issues)
+
+
+def test_summary_table_counts_per_directory():
+    verdicts = report.judge(report.parse_output(
+        ["pass  basics/a.py", "pass  basics/b.py", "skip  basics/c.py",
+         "FAIL  extmod/vfs_blockdev.py"]),
+        report.expected_for(report.parse_expected(EXPECTED), "1.25.0", "bytecode"))
+    table = report.counts(verdicts)
+    assert table["basics"]["passed"] == 2 and table["basics"]["skipped"] == 1
+    assert table["extmod"]["expected-fail"] == 1
+    assert table["total"]["passed"] == 2
+    text = report.format_summary(verdicts, "title")
+    assert text.splitlines()[0] == "title"
+    assert "expected-fail" in text and "not-run" not in text
+    assert text.splitlines()[-1].split() == ["total", "2", "0", "1", "1"]
+
+
+def test_junit_xml_has_a_suite_per_directory():
+    expected = report.expected_for(report.parse_expected(EXPECTED), "1.25.0", "bytecode")
+    results = report.parse_output(["pass  basics/a.py", "FAIL  basics/c.py",
+                                   "FAIL  extmod/vfs_blockdev.py"])
+    results[1] = report.TestResult("basics/c.py", "fail", "", 0.2, "--- expected ---\n1\n")
+    root = ET.fromstring(report.junit_xml(report.judge(results, expected), "upstream.x"))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {"upstream.x.basics", "upstream.x.extmod"}
+    assert suites["upstream.x.basics"].get("failures") == "1"
+    failure = root.find(".//testcase[@name='c.py']/failure")
+    assert failure is not None and "expected" in (failure.text or "")
+    skipped = root.find(".//testcase[@name='vfs_blockdev.py']/skipped")
+    assert skipped is not None and "board-memory" in skipped.get("message", "")
+
+
+def _tree(tmp_path: Path) -> Path:
+    tests = tmp_path / "tests"
+    for name in ("basics/a.py", "basics/b_async.py", "basics/c.py", "extmod/d.py",
+                 "float/e.py", "io/f.py"):
+        (tests / name).parent.mkdir(parents=True, exist_ok=True)
+        (tests / name).write_text("print(1)\n")
+    return tests
+
+
+def test_select_tests_defaults_dirs_and_filters_like_run_tests(tmp_path):
+    tests = _tree(tmp_path)
+    assert upstream.select_tests(tests, ()) == [
+        "basics/a.py", "basics/b_async.py", "basics/c.py", "extmod/d.py", "float/e.py"]
+    assert upstream.select_tests(tests, ("io",)) == ["io/f.py"]
+    assert upstream.select_tests(tests, ("basics",), include=("async",)) == \
+        ["basics/b_async.py"]
+    assert upstream.select_tests(tests, ("basics",), exclude=("async",)) == \
+        ["basics/a.py", "basics/c.py"]
+    with pytest.raises(SetupError, match="no test directory nope"):
+        upstream.select_tests(tests, ("nope",))
+
+
+def test_shard_interleaves_and_never_makes_empty_shards():
+    tests = [f"t{i}.py" for i in range(5)]
+    assert upstream.shard(tests, 2) == [["t0.py", "t2.py", "t4.py"], ["t1.py", "t3.py"]]
+    assert upstream.shard(tests[:1], 4) == [["t0.py"]]
+    assert sorted(sum(upstream.shard(tests, 3), [])) == tests
+
+
+def test_variants_map_to_run_tests_flags():
+    assert upstream.UpstreamOptions().run_tests_flags() == []
+    assert upstream.UpstreamOptions(via_mpy=True).variant == "via-mpy"
+    native = upstream.UpstreamOptions(emit="native")
+    assert native.variant == "native"
+    assert native.run_tests_flags() == ["--via-mpy", "--emit", "native"]
+
+
+def test_a_missing_tree_or_firmware_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ESP8266_QEMU_BUILD", str(tmp_path))
+    with pytest.raises(SetupError, match="invoke sources"):
+        upstream.locate_tree(None)
+    pin_tree = upstream.locate_tree.__globals__["paths"].src_dir() / "micropython-1.25.0"
+    pin_tree.mkdir(parents=True)
+    with pytest.raises(SetupError, match="no tests/run-tests.py"):
+        upstream.locate_tree("1.25")
+    (pin_tree / "tests").mkdir()
+    (pin_tree / "tests" / "run-tests.py").write_text("")
+    with pytest.raises(SetupError, match="invoke build"):
+        upstream.run(upstream.UpstreamOptions(micropython="1.25"))
+    with pytest.raises(HarnessError, match="--emit"):
+        upstream.run(upstream.UpstreamOptions(emit="jit"))
+
+
+PAGE = ('<a href="https://files.example/p/pkg-0.7.tar.gz#sha256=abc">pkg-0.7.tar.gz</a><br/>'
+        '<a href="https://files.example/p/pkg-0.6.tar.gz#sha256=def">pkg-0.6.tar.gz</a>')
+
+
+def test_unittest_sdist_is_found_on_the_simple_index_and_checked():
+    pin = PypiPin("pkg", "0.7", "pkg-0.7.tar.gz", "abc", "pkg-0.7/unittest.py")
+    assert find_sdist_url(PAGE, pin) == "https://files.example/p/pkg-0.7.tar.gz"
+    with pytest.raises(ChecksumError):
+        find_sdist_url(PAGE, PypiPin("pkg", "0.6", "pkg-0.6.tar.gz", "abc", "x"))
+    with pytest.raises(SourceError, match="no pkg-0.8"):
+        find_sdist_url(PAGE, PypiPin("pkg", "0.8", "pkg-0.8.tar.gz", "abc", "x"))
+    assert load_unittest_pin().sdist.endswith(".tar.gz")
