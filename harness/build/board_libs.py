@@ -6,12 +6,17 @@ from PyPI as sources.toml's ``[tools.unittest]`` pins it (package, sdist file na
 file is found on PyPI's simple index (PEP 503, what pip reads), downloaded into the cache,
 checked, and its ``unittest.py`` extracted to ``build/board-libs/``. pip itself cannot fetch
 these sdists (they carry no setup.py: they were made for MicroPython's own ``upip``).
+
+On the board it goes as ``.mpy``, compiled by the tree's own mpy-cross (as ``mip install``
+puts micropython-lib's modules): compiling 12 KiB of source on the board needs more heap than a
+test that imports it leaves (1.26's ``extmod/tls_threads.py`` ran out of memory doing so).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 import tarfile
 import tomllib
 import urllib.error
@@ -113,4 +118,21 @@ def unittest_module(cache: Path | None = None, build: Path | None = None,
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(text)
     stamp.write_text(pin.sha256 + "\n")
+    return out
+
+
+def compile_mpy(source: Path, mpy_cross: Path, out: Path) -> Path:
+    """``source`` compiled to ``out`` (.mpy) by ``mpy_cross`` (the firmware's tree's, so the
+    .mpy version matches the firmware); redone when the source or the compiler is newer."""
+    if not mpy_cross.is_file():
+        raise SourceError(f"no mpy-cross at {mpy_cross}; `invoke build` builds it with the "
+                          "firmware")
+    if out.is_file() and out.stat().st_mtime >= max(source.stat().st_mtime,
+                                                   mpy_cross.stat().st_mtime):
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([str(mpy_cross), "-o", str(out), str(source)], capture_output=True,
+                            text=True, check=False)
+    if result.returncode != 0:
+        raise SourceError(f"mpy-cross could not compile {source}: {result.stderr.strip()}")
     return out

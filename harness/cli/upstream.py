@@ -32,7 +32,7 @@ EXPECTED_FILE = paths.REPO_ROOT / "tests" / "upstream" / "expected-failures.toml
 # What run-tests.py runs on platform "esp8266" when given no directory (1.25 and 1.26):
 # basics, micropython, misc, extmod, float, and inlineasm/<arch> where the tree has it.
 DEFAULT_DIRS = ("basics", "micropython", "misc", "extmod", "float", "inlineasm/xtensa")
-UNITTEST_ON_BOARD = "/lib/unittest.py"
+UNITTEST_ON_BOARD = "/lib/unittest.mpy"
 SHARD_TIMEOUT = 1800.0  # seconds for one board's whole share; a hung board fails, not stalls
 
 
@@ -193,7 +193,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
     """Run, write the reports, print the summary; TestsFailed when anything is not as
     expected (the message lists what)."""
     from harness.build.artifacts import FirmwareArtifacts
-    from harness.build.board_libs import unittest_module
+    from harness.build.board_libs import compile_mpy, unittest_module
     from harness.build.versions import firmware_dir
     from harness.cli.serve import ServeOptions, Server
     from harness.emulator.service import HARNESS_RX_BAUD
@@ -205,10 +205,9 @@ def run(options: UpstreamOptions) -> report.RunReport:
     tree = locate_tree(options.micropython)
     firmware = FirmwareArtifacts.locate(options.firmware or firmware_dir(tree.version))
     firmware.require_flash_image()  # a clear "run invoke build" before anything starts
-    if options.run_tests_flags() and not tree.mpy_cross.is_file():
-        raise SetupError(f"{options.variant} needs mpy-cross of the same tree at "
-                         f"{tree.mpy_cross}; `invoke build --micropython {tree.version}` "
-                         "builds it")
+    if not tree.mpy_cross.is_file():  # for unittest.mpy, --via-mpy and --emit native
+        raise SetupError(f"no mpy-cross of the same tree at {tree.mpy_cross}; "
+                         f"`invoke build --micropython {tree.version}` builds it")
     expected = report.expected_for(report.load_expected(options.expected_file), tree.version,
                                    options.variant)
     tests = select_tests(tree.tests, options.dirs, options.include, options.exclude)
@@ -219,7 +218,8 @@ def run(options: UpstreamOptions) -> report.RunReport:
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("shard*/*"):
         stale.unlink()
-    unittest_py = unittest_module()
+    unittest_mpy = compile_mpy(unittest_module(), tree.mpy_cross,
+                               paths.build_dir() / "board-libs" / tree.version / "unittest.mpy")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MICROPY_MPYCROSS": str(tree.mpy_cross)}
     if options.test_timeout:
         env["MICROPY_TEST_TIMEOUT"] = str(options.test_timeout)
@@ -231,7 +231,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
     serve = ServeOptions(boards=len(shares), firmware=firmware.directory,
                          qemu_binary=options.qemu_binary, forwards=(), fresh=True,
                          uart_rx_baud=HARNESS_RX_BAUD, root=paths.build_dir() / "run" / "upstream",
-                         files=((UNITTEST_ON_BOARD, unittest_py),))
+                         files=((UNITTEST_ON_BOARD, unittest_mpy),))
     with Server(serve) as boards:
         shards = []
         for served, share in zip(boards, shares, strict=True):

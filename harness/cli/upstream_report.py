@@ -12,7 +12,8 @@ The expected failures (``tests/upstream/expected-failures.toml``) are ``[[expect
 ``test`` (path under tests/), ``class`` (one of ``CLASSES``), ``reason`` (one line),
 optional ``versions`` (MicroPython X.Y.Z) and ``variants`` (``VARIANTS``) it holds for
 (default: all), ``fixed_in`` (required for ``upstream-bug``: the MicroPython version that fixed
-it). Any failure not listed, and any listed failure that passes, fails the run.
+it), ``flaky = true`` (it fails only sometimes, e.g. a timing test under host load: a pass is
+then no error). Any failure not listed, and any listed failure that passes, fails the run.
 """
 
 from __future__ import annotations
@@ -99,13 +100,14 @@ class Expected:
     versions: tuple[str, ...] = ()  # empty: every version
     variants: tuple[str, ...] = ()  # empty: every variant
     fixed_in: str = ""
+    flaky: bool = False  # may pass too: a pass is no error
 
     def applies(self, version: str, variant: str) -> bool:
         return (not self.versions or version in self.versions) and \
             (not self.variants or variant in self.variants)
 
 
-_KEYS = {"test", "class", "reason", "versions", "variants", "fixed_in"}
+_KEYS = {"test", "class", "reason", "versions", "variants", "fixed_in", "flaky"}
 
 
 def _strings(value: object, where: str, key: str) -> tuple[str, ...]:
@@ -162,7 +164,10 @@ def parse_expected(text: str, origin: str = "expected-failures.toml") -> list[Ex
         if klass == "board-memory" and not re.search(r"\d", reason):
             raise ExpectationError(f"{where}: a board-memory reason gives the numbers (what "
                                    "the test needs against the board's heap)")
-        out.append(Expected(test, klass, reason, versions, variants, str(fixed_in)))
+        flaky = entry.get("flaky", False)
+        if not isinstance(flaky, bool):
+            raise ExpectationError(f"{where}: flaky is true or false")
+        out.append(Expected(test, klass, reason, versions, variants, str(fixed_in), flaky))
     _check_overlaps(out, origin)
     return out
 
@@ -226,7 +231,7 @@ def judge(results: Sequence[TestResult], expected: dict[str, Expected],
         if r.outcome == "fail":
             status = "expected-fail" if entry else "failed"
         elif r.outcome == "pass":
-            status = "unexpected-pass" if entry else "passed"
+            status = "unexpected-pass" if entry and not entry.flaky else "passed"
         else:
             status = "skipped"
         verdicts.append(Verdict(r.test, status, r.detail, r.seconds, r.output, entry))

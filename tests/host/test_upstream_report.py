@@ -229,3 +229,17 @@ def test_unittest_sdist_is_found_on_the_simple_index_and_checked():
     with pytest.raises(SourceError, match="no pkg-0.8"):
         find_sdist_url(PAGE, PypiPin("pkg", "0.8", "pkg-0.8.tar.gz", "abc", "x"))
     assert load_unittest_pin().sdist.endswith(".tar.gz")
+
+
+def test_a_flaky_expected_failure_may_pass():
+    entries = report.parse_expected('[[expected]]\ntest = "extmod/machine_spi_rate.py"\n'
+                                    'class = "our-gap"\nreason = "timing"\nflaky = true\n')
+    expected = report.expected_for(entries, "1.26.1", "bytecode")
+    for line, status in (("pass  extmod/machine_spi_rate.py", "passed"),
+                         ("FAIL  extmod/machine_spi_rate.py", "expected-fail")):
+        verdicts = report.judge(report.parse_output([line]), expected)
+        assert [v.status for v in verdicts] == [status]
+        assert report.problems(verdicts) == []
+    with pytest.raises(report.ExpectationError, match="flaky"):
+        report.parse_expected('[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"\n'
+                              'reason = "x"\nflaky = "yes"\n')
