@@ -10,7 +10,9 @@ Then the machine suite runs on every other pinned QEMU (``junit-qemu-<version>.x
 first into build/qemu-<version>/) and the board suite on every other pinned MicroPython
 (``junit-micropython-<version>.xml``; built first into build/firmware-<version>/), so one
 ``invoke test`` covers every version sources.toml pins. ``--micropython V`` runs the chosen
-suites on that version only.
+suites on that version only. Last, MicroPython's own tests (``harness.cli.upstream``,
+``build/reports/upstream/``) on two boards: bytecode on every pinned version, and the native
+emitter on the default one (``UPSTREAM_STAGE``; about 5 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ SUITES = ("host", "machine", "board")
 NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection is empty
 # The transfer tests that run once more on lossy links (stream, accept, callbacks, dupterm,
 # WebREPL, load): each checks every byte it moved.
+# MicroPython's own tests after the board suites: (version or None for the default, variant)
+# on at least two boards. Bytecode covers each pinned firmware; native exercises mpy-cross's
+# xtensa emitter and code run from IRAM. via-mpy is left to `invoke test-upstream --via-mpy`:
+# native goes through .mpy too. docs/upstream-tests.md.
+UPSTREAM_STAGE = (("bytecode", False), ("native", True))  # (variant, default version only)
+UPSTREAM_JOBS = 2
 LOSSY_TESTS = ("tests/board/test_net_stream.py", "tests/board/test_net_callbacks.py",
                "tests/board/test_net_dupterm.py", "tests/board/test_webrepl.py",
                "tests/board/test_net_load.py")
@@ -114,6 +122,25 @@ def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: st
     _check(code, "tests", "junit.xml")
     if not k and not netem and not record:
         _other_versions(dirs, parallel, extra, micropython, pytest_args)
+        if "tests/board" in dirs and "--firmware" not in pytest_args and \
+                "--qemu-binary" not in pytest_args:
+            run_upstream_stage(micropython, jobs)
+
+
+def run_upstream_stage(micropython: str | None = None, jobs: int = 1) -> None:
+    """MicroPython's own tests (``UPSTREAM_STAGE``) on every pinned version, or on
+    ``micropython`` only; the firmware of each was built by the board suites before."""
+    from harness.build.versions import pinned_versions
+    from harness.cli.upstream import UpstreamOptions
+    from harness.cli.upstream import run as run_upstream
+
+    versions = [micropython] if micropython else pinned_versions()
+    for number, version in enumerate(versions):
+        for variant, default_only in UPSTREAM_STAGE:
+            if default_only and number > 0:
+                continue
+            run_upstream(UpstreamOptions(jobs=max(jobs, UPSTREAM_JOBS), micropython=version,
+                                         emit="native" if variant == "native" else "bytecode"))
 
 
 def _other_versions(dirs: list[str], parallel: list[str], extra: list[str],
