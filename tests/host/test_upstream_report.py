@@ -243,3 +243,19 @@ def test_a_flaky_expected_failure_may_pass():
     with pytest.raises(report.ExpectationError, match="flaky"):
         report.parse_expected('[[expected]]\ntest = "basics/a.py"\nclass = "our-gap"\n'
                               'reason = "x"\nflaky = "yes"\n')
+
+
+def test_invoke_test_runs_bytecode_per_version_and_native_on_the_default(monkeypatch):
+    from harness.build.versions import pinned_versions
+    from harness.cli import test_runner
+
+    calls = []
+    monkeypatch.setattr(upstream, "run", lambda options: calls.append(
+        (options.micropython, options.variant, options.jobs)))
+    test_runner.run_upstream_stage()
+    versions = pinned_versions()
+    assert calls[:2] == [(versions[0], "bytecode", 2), (versions[0], "native", 2)]
+    assert calls[2:] == [(v, "bytecode", 2) for v in versions[1:]]
+    calls.clear()
+    test_runner.run_upstream_stage("1.26", jobs=3)
+    assert calls == [("1.26", "bytecode", 3), ("1.26", "native", 3)]
