@@ -216,8 +216,8 @@ def run(options: UpstreamOptions) -> report.RunReport:
     shares = shard(tests, options.jobs)
     out = paths.reports_dir() / "upstream" / f"{tree.version}-{options.variant}"
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob("shard*/*"):
-        stale.unlink()
+    for stale in [*out.glob("shard*/*"), *out.glob("shard*.log")]:
+        stale.unlink()  # a run replaces the previous run's reports of this version and variant
     unittest_mpy = compile_mpy(unittest_module(), tree.mpy_cross,
                                paths.build_dir() / "board-libs" / tree.version / "unittest.mpy")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MICROPY_MPYCROSS": str(tree.mpy_cross)}
