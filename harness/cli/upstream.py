@@ -23,10 +23,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import paths, process_group, progress
 from harness.cli import upstream_report as report
 from harness.errors import SetupError, TestsFailed
+
+if TYPE_CHECKING:
+    from harness.cli.serve import ServedBoard
 
 EXPECTED_FILE = paths.REPO_ROOT / "tests" / "upstream" / "expected-failures.toml"
 # What run-tests.py runs on platform "esp8266" when given no directory (1.25 and 1.26):
@@ -165,16 +169,33 @@ class _Shard:
                     note = f"  (expected: {entry.klass})" if entry else ""
                     print(f"  board {self.index}: {line.rstrip()}{note}", flush=True)
 
-    def wait(self, deadline: float) -> str:
-        """'' when run-tests.py ended by itself, else why it was stopped."""
-        try:
-            self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            why = ""
-        except subprocess.TimeoutExpired:
-            process_group.kill_group(self.process)
-            why = "timed out"
+    def stop(self, why: str) -> str:
+        process_group.kill_group(self.process)
         self.reader.join(timeout=10)
         return why
+
+
+def _wait_all(shards: list[_Shard], boards: list[ServedBoard], deadline: float) -> dict[int, str]:
+    """Wait for every run-tests.py; each gets '' when it ended by itself, else why it was
+    stopped: the deadline passed, or its board's QEMU exited (every later test would only time
+    out)."""
+    stopped: dict[int, str] = {}
+    while len(stopped) < len(shards):
+        for s, served in zip(shards, boards, strict=True):
+            if s.index in stopped:
+                continue
+            if s.process.poll() is not None:
+                s.reader.join(timeout=10)
+                stopped[s.index] = ""
+                continue
+            qemu = served.service.process
+            if qemu is None or qemu.poll() is not None:
+                stopped[s.index] = s.stop(f"was stopped: QEMU exited (see "
+                                          f"{served.service.qemu_log})")
+            elif time.monotonic() > deadline:
+                stopped[s.index] = s.stop("timed out")
+        time.sleep(0.2)
+    return stopped
 
 
 def _failure_output(result_dir: Path, test: str) -> str:
@@ -241,7 +262,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
             shards.append(_Shard(served.index, share, argv, tree.tests,
                                  out / f"shard{served.index}.log", env, expected))
         deadline = time.monotonic() + options.shard_timeout
-        stopped = {s.index: s.wait(deadline) for s in shards}
+        stopped = _wait_all(shards, boards, deadline)
     results = []
     for s in shards:
         parsed = report.parse_output(s.lines)
@@ -263,8 +284,8 @@ def run(options: UpstreamOptions) -> report.RunReport:
         code = s.process.returncode
         tail = "\n    ".join(line for _, line in s.lines[-5:])
         if stopped[s.index]:
-            issues.append(f"board {s.index}: run-tests.py {stopped[s.index]} after "
-                          f"{options.shard_timeout:.0f} s; log {s.log}")
+            issues.append(f"board {s.index}: run-tests.py {stopped[s.index]} (timeout "
+                          f"{options.shard_timeout:.0f} s); log {s.log}")
         elif code not in (0, 1) or (code == 1 and not any(
                 v.status in ("failed", "expected-fail") for v in verdicts)):
             issues.append(f"board {s.index}: run-tests.py exited with {code}; its last "

@@ -259,3 +259,26 @@ def test_invoke_test_runs_bytecode_per_version_and_native_on_the_default(monkeyp
     calls.clear()
     test_runner.run_upstream_stage("1.26", jobs=3)
     assert calls == [("1.26", "bytecode", 3), ("1.26", "native", 3)]
+
+
+def test_a_shard_stops_when_its_board_is_gone_or_time_is_up(tmp_path):
+    import os
+    import time
+    from types import SimpleNamespace
+
+    def board(alive: bool) -> SimpleNamespace:
+        qemu = SimpleNamespace(poll=lambda: None if alive else 1)
+        return SimpleNamespace(service=SimpleNamespace(process=qemu, qemu_log="q.log"))
+
+    def shard(index: int, argv: list[str]) -> upstream._Shard:
+        return upstream._Shard(index, ["basics/a.py"], argv, tmp_path, tmp_path / f"{index}.log",
+                               dict(os.environ), {})
+
+    shards = [shard(0, ["echo", "pass  basics/a.py"]), shard(1, ["sleep", "30"])]
+    started = time.monotonic()
+    stopped = upstream._wait_all(shards, [board(True), board(False)], started + 20)
+    assert stopped[0] == "" and "QEMU exited" in stopped[1]
+    assert shards[0].lines[-1][1] == "pass  basics/a.py"
+    late = [shard(2, ["sleep", "30"])]
+    assert upstream._wait_all(late, [board(True)], time.monotonic() + 0.5) == {2: "timed out"}
+    assert time.monotonic() - started < 10
