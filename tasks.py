@@ -289,6 +289,7 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
           "emit": "bytecode (default) or native (implies --via-mpy)",
           "micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's)",
           "firmware": "firmware dir (default build/firmware-<version>/)",
+          "clock": "the boards' guest clock: realtime (default) or icount (docs/timing.md)",
           "qemu_binary": _TARGET_HELP["qemu_binary"]},
     iterable=["dirs", "include", "exclude"],
 )
@@ -296,7 +297,8 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
 def test_upstream(c: Context, jobs: int = 1, dirs: list[str] | None = None,
                   include: list[str] | None = None, exclude: list[str] | None = None,
                   via_mpy: bool = False, emit: str = "bytecode", micropython: str | None = None,
-                  firmware: str | None = None, qemu_binary: str | None = None) -> None:
+                  firmware: str | None = None, qemu_binary: str | None = None,
+                  clock: str = "realtime") -> None:
     """test: MicroPython's own tests/run-tests.py on emulated boards (docs/upstream-tests.md)."""
     from pathlib import Path
 
@@ -306,7 +308,7 @@ def test_upstream(c: Context, jobs: int = 1, dirs: list[str] | None = None,
         jobs=jobs, dirs=tuple(dirs or ()), include=tuple(include or ()),
         exclude=tuple(exclude or ()), via_mpy=via_mpy, emit=emit, micropython=micropython,
         firmware=Path(firmware) if firmware else None,
-        qemu_binary=Path(qemu_binary) if qemu_binary else None))
+        qemu_binary=Path(qemu_binary) if qemu_binary else None, clock=clock))
 
 
 @task(

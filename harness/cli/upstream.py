@@ -54,6 +54,7 @@ class UpstreamOptions:
     expected_file: Path = EXPECTED_FILE
     shard_timeout: float = SHARD_TIMEOUT
     test_timeout: float = 0  # MICROPY_TEST_TIMEOUT for run-tests.py >= 1.26 (0: its default)
+    clock: str = "realtime"  # the boards' guest clock (docs/timing.md)
 
     @property
     def variant(self) -> str:
@@ -223,6 +224,9 @@ def run(options: UpstreamOptions) -> report.RunReport:
         raise SetupError(f"--emit {options.emit!r}: use bytecode or native")
     if options.jobs < 1:
         raise SetupError("--jobs must be at least 1")
+    from harness.cli.targets import check_clock
+
+    check_clock(options.clock)
     tree = locate_tree(options.micropython)
     firmware = FirmwareArtifacts.locate(options.firmware or firmware_dir(tree.version))
     firmware.require_flash_image()  # a clear "run invoke build" before anything starts
@@ -247,12 +251,12 @@ def run(options: UpstreamOptions) -> report.RunReport:
     filters = [x for p in options.include for x in ("-i", p)] + \
         [x for p in options.exclude for x in ("-e", p)]
     progress.say(f"==> MicroPython {tree.version}'s tests/run-tests.py ({options.variant}): "
-                 f"{len(tests)} test files on {len(shares)} board(s)")
+                 f"{len(tests)} test files on {len(shares)} board(s), {options.clock} clock")
     started = time.monotonic()
     serve = ServeOptions(boards=len(shares), firmware=firmware.directory,
                          qemu_binary=options.qemu_binary, forwards=(), fresh=True,
                          uart_rx_baud=HARNESS_RX_BAUD, root=paths.build_dir() / "run" / "upstream",
-                         files=((UNITTEST_ON_BOARD, unittest_mpy),))
+                         files=((UNITTEST_ON_BOARD, unittest_mpy),), clock=options.clock)
     with Server(serve) as boards:
         shards = []
         for served, share in zip(boards, shares, strict=True):
