@@ -312,6 +312,31 @@ def test_upstream(c: Context, jobs: int = 1, dirs: list[str] | None = None,
 
 
 @task(
+    help={"micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's)",
+          "clock": "the board's guest clock: icount (default: about chip speed) or realtime",
+          "average": "runs per benchmark (run-perfbench.py -a; default 3)",
+          "file": "only this benchmark, e.g. perf_bench/bm_fft.py (repeatable)",
+          "no_reference": "skip the unix port reference (no unix build)",
+          "firmware": "firmware dir (default build/firmware-<version>/)",
+          "qemu_binary": _TARGET_HELP["qemu_binary"]},
+    iterable=["file"],
+)
+@friendly
+def perfbench(c: Context, micropython: str | None = None, clock: str = "icount",
+              average: int = 3, file: list[str] | None = None, no_reference: bool = False,
+              firmware: str | None = None, qemu_binary: str | None = None) -> None:
+    """test: MicroPython's run-perfbench.py on the board, the unix port as reference."""
+    from pathlib import Path
+
+    from harness.cli.perfbench import PerfOptions, run
+
+    run(PerfOptions(micropython=micropython, clock=clock, average=average,
+                    files=tuple(file or ()), reference=not no_reference,
+                    firmware=Path(firmware) if firmware else None,
+                    qemu_binary=Path(qemu_binary) if qemu_binary else None))
+
+
+@task(
     help={"k": "only tests matching this pytest -k expression",
           "pytest_args": "extra arguments for pytest, as one string",
           "qemu_binary": _TARGET_HELP["qemu_binary"]},

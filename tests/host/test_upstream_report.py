@@ -282,3 +282,18 @@ def test_a_shard_stops_when_its_board_is_gone_or_time_is_up(tmp_path):
     late = [shard(2, ["sleep", "30"])]
     assert upstream._wait_all(late, [board(True)], time.monotonic() + 0.5) == {2: "timed out"}
     assert time.monotonic() - started < 10
+
+
+def test_perfbench_output_is_parsed_with_its_errors():
+    from harness.cli.perfbench import parse_perfbench
+
+    text = ("N=50 M=25 n_average=3\nperf_bench/bm_fft.py: SKIP\n"
+            "perf_bench/misc_pystone.py: 99850.00 0.0000 801.20 0.0000\n"
+            "perf_bench/bm_float.py: CRASH: PyboardError('timeout')\n"
+            "perf_bench/core_qstr.py: FAIL truth\n")
+    results = parse_perfbench(text)
+    assert results["perf_bench/misc_pystone.py"].time_us == 99850.0
+    assert results["perf_bench/misc_pystone.py"].score == 801.2
+    assert results["perf_bench/bm_fft.py"].error == "SKIP"
+    assert results["perf_bench/bm_float.py"].error.startswith("CRASH")
+    assert results["perf_bench/core_qstr.py"].error == "FAIL truth"
