@@ -35,7 +35,7 @@ from harness.board.board import Board
 from harness.build.artifacts import FirmwareArtifacts
 from harness.emulator.command import require_qemu_binary
 from harness.emulator.service import QemuService
-from harness.errors import HarnessError, SetupError
+from harness.errors import BoardCrashed, HarnessError, SetupError
 
 DEFAULT_FORWARDS = (8266,)  # WebREPL
 DEFAULT_WEBREPL_PASSWORD = "esp8266"
@@ -90,6 +90,11 @@ class _LogPump(threading.Thread):
                 if ready:
                     data = self.board.transport.read_available()
                     self.seen = (self.seen + data)[-4096:]
+            except BoardCrashed:
+                # the dump is in the UART log; the board restarts as a chip does and the log
+                # goes on (another tool, e.g. run-tests.py, may still be using it)
+                self.board.crash.reset()
+                continue
             except (OSError, ValueError, HarnessError):
                 return
 

@@ -38,6 +38,9 @@ EXPECTED_FILE = paths.REPO_ROOT / "tests" / "upstream" / "expected-failures.toml
 DEFAULT_DIRS = ("basics", "micropython", "misc", "extmod", "float", "inlineasm/xtensa")
 UNITTEST_ON_BOARD = "/lib/unittest.mpy"
 SHARD_TIMEOUT = 1800.0  # seconds for one board's whole share; a hung board fails, not stalls
+# run-tests.py printed nothing for this long: its board stopped answering (pyboard.py then
+# waits forever in a blocking read). Tests time out after 10 s (1.25) or 30 s (1.26).
+IDLE_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -176,10 +179,11 @@ class _Shard:
         return why
 
 
-def _wait_all(shards: list[_Shard], boards: list[ServedBoard], deadline: float) -> dict[int, str]:
+def _wait_all(shards: list[_Shard], boards: list[ServedBoard], deadline: float,
+              idle_timeout: float = IDLE_TIMEOUT) -> dict[int, str]:
     """Wait for every run-tests.py; each gets '' when it ended by itself, else why it was
-    stopped: the deadline passed, or its board's QEMU exited (every later test would only time
-    out)."""
+    stopped: the deadline passed, its board's QEMU exited (every later test would only time
+    out), or it printed nothing for ``idle_timeout`` s (its board hangs)."""
     stopped: dict[int, str] = {}
     while len(stopped) < len(shards):
         for s, served in zip(shards, boards, strict=True):
@@ -195,6 +199,11 @@ def _wait_all(shards: list[_Shard], boards: list[ServedBoard], deadline: float) 
                                           f"{served.service.qemu_log})")
             elif time.monotonic() > deadline:
                 stopped[s.index] = s.stop("timed out")
+            elif time.monotonic() - (s.lines[-1][0] if s.lines else s.started) > idle_timeout:
+                last = s.lines[-1][1] if s.lines else "(nothing)"
+                stopped[s.index] = s.stop(f"printed nothing for {idle_timeout:.0f} s after "
+                                          f"{last!r}: its board stopped answering (UART log "
+                                          f"{served.service.uart0_log})")
         time.sleep(0.2)
     return stopped
 

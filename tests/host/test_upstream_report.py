@@ -268,7 +268,8 @@ def test_a_shard_stops_when_its_board_is_gone_or_time_is_up(tmp_path):
 
     def board(alive: bool) -> SimpleNamespace:
         qemu = SimpleNamespace(poll=lambda: None if alive else 1)
-        return SimpleNamespace(service=SimpleNamespace(process=qemu, qemu_log="q.log"))
+        return SimpleNamespace(service=SimpleNamespace(process=qemu, qemu_log="q.log",
+                                                       uart0_log="u.log"))
 
     def shard(index: int, argv: list[str]) -> upstream._Shard:
         return upstream._Shard(index, ["basics/a.py"], argv, tmp_path, tmp_path / f"{index}.log",
@@ -281,6 +282,9 @@ def test_a_shard_stops_when_its_board_is_gone_or_time_is_up(tmp_path):
     assert shards[0].lines[-1][1] == "pass  basics/a.py"
     late = [shard(2, ["sleep", "30"])]
     assert upstream._wait_all(late, [board(True)], time.monotonic() + 0.5) == {2: "timed out"}
+    quiet = [shard(3, ["sleep", "30"])]
+    why = upstream._wait_all(quiet, [board(True)], time.monotonic() + 20, idle_timeout=0.5)[3]
+    assert why.startswith("printed nothing for 0 s") or why.startswith("printed nothing for 1 s")
     assert time.monotonic() - started < 10
 
 
@@ -297,3 +301,18 @@ def test_perfbench_output_is_parsed_with_its_errors():
     assert results["perf_bench/bm_fft.py"].error == "SKIP"
     assert results["perf_bench/bm_float.py"].error.startswith("CRASH")
     assert results["perf_bench/core_qstr.py"].error == "FAIL truth"
+
+
+def test_multitests_output_is_parsed_with_the_failure_diff():
+    from harness.cli.multitests import parse_multitests
+
+    lines = ["multi_net/tcp_data.py on pts/3|pts/4: pass",
+             "multi_net/udp_data.py on pts/3|pts/4: FAIL",
+             "### TEST ###", "a", "### TRUTH ###", "b", "### DIFF ###",
+             "multi_net/ssl_data.py on pts/3|pts/4: skip",
+             "3 tests performed"]
+    results = parse_multitests(lines)
+    assert [(r.test, r.outcome) for r in results] == [
+        ("multi_net/tcp_data.py", "pass"), ("multi_net/udp_data.py", "fail"),
+        ("multi_net/ssl_data.py", "skip")]
+    assert "### TRUTH ###" in results[1].output and "ssl" not in results[1].output
