@@ -337,6 +337,29 @@ def perfbench(c: Context, micropython: str | None = None, clock: str = "icount",
 
 
 @task(
+    help={"micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's)",
+          "include": "only tests matching this regex (repeatable)",
+          "exclude": "not the tests matching this regex (repeatable)",
+          "firmware": "firmware dir (default build/firmware-<version>/)",
+          "qemu_binary": _TARGET_HELP["qemu_binary"]},
+    iterable=["include", "exclude"],
+)
+@friendly
+def multitests(c: Context, micropython: str | None = None, include: list[str] | None = None,
+               exclude: list[str] | None = None, firmware: str | None = None,
+               qemu_binary: str | None = None) -> None:
+    """test: MicroPython's run-multitests.py multi_net on two emulated boards (tap network)."""
+    from pathlib import Path
+
+    from harness.cli.multitests import MultiOptions, run
+
+    run(MultiOptions(micropython=micropython, include=tuple(include or ()),
+                     exclude=tuple(exclude or ()),
+                     firmware=Path(firmware) if firmware else None,
+                     qemu_binary=Path(qemu_binary) if qemu_binary else None))
+
+
+@task(
     help={"k": "only tests matching this pytest -k expression",
           "pytest_args": "extra arguments for pytest, as one string",
           "qemu_binary": _TARGET_HELP["qemu_binary"]},

@@ -33,7 +33,7 @@ CLASSES = {
     "upstream-bug": "a MicroPython bug, fixed in the version named by fixed_in",
     "our-gap": "our emulator, firmware or harness lacks it: to fix",
 }
-VARIANTS = ("bytecode", "via-mpy", "native")
+VARIANTS = ("bytecode", "via-mpy", "native", "multi")  # multi: run-multitests.py
 _LINE = re.compile(r"^(pass|FAIL|skip|lrge) +(\S+\.py)(?: +(.*?))?\s*$")
 _OUTCOME = {"pass": "pass", "FAIL": "fail", "skip": "skip", "lrge": "skip"}
 

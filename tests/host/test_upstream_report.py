@@ -245,17 +245,23 @@ def test_a_flaky_expected_failure_may_pass():
                               'reason = "x"\nflaky = "yes"\n')
 
 
-def test_invoke_test_runs_bytecode_per_version_and_native_on_the_default(monkeypatch):
+def test_invoke_test_runs_bytecode_per_version_and_native_on_the_newest(monkeypatch):
     from harness.build.versions import pinned_versions
-    from harness.cli import test_runner
+    from harness.cli import multitests, test_runner
+    from harness.network import service
 
     calls = []
     monkeypatch.setattr(upstream, "run", lambda options: calls.append(
         (options.micropython, options.variant, options.jobs)))
+    multi = []
+    monkeypatch.setattr(multitests, "run", lambda options: multi.append(options.micropython))
+    monkeypatch.setattr(service, "default_mode", lambda: "tap")
     test_runner.run_upstream_stage()
     versions = pinned_versions()
-    assert calls[:2] == [(versions[0], "bytecode", 2), (versions[0], "native", 2)]
-    assert calls[2:] == [(v, "bytecode", 2) for v in versions[1:]]
+    newest = max(versions, key=lambda v: tuple(int(x) for x in v.split(".")))
+    assert [c for c in calls if c[1] == "bytecode"] == [(v, "bytecode", 2) for v in versions]
+    assert [c for c in calls if c[1] == "native"] == [(newest, "native", 2)]
+    assert multi == versions
     calls.clear()
     test_runner.run_upstream_stage("1.26", jobs=3)
     assert calls == [("1.26", "bytecode", 3), ("1.26", "native", 3)]
