@@ -106,7 +106,8 @@ def test_leftovers_of_a_killed_run_are_removed_by_the_next_start() -> None:
     while dnsmasq_alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not dnsmasq_alive(int(pid)), "dnsmasq outlived its SIGKILLed owner"
-    assert namespace_exists(ns), "SIGKILL leaves the namespace (nothing can run on SIGKILL)"
+    # SIGKILL leaves the namespace (nothing can run on SIGKILL); another run's start on this
+    # machine may sweep it at any moment from here on, so its presence is not asserted
     with NetworkService("tap") as net:
         # removed by this start, unless another run's start (an xdist worker beside this
         # one) swept them first: either way, gone once a start has run
