@@ -42,12 +42,12 @@ def test_rx_line_through_threshold_and_timeout_interrupts(machine) -> None:
 
 def test_rx_full_threshold_raises_the_full_interrupt(machine) -> None:
     # Nothing reads the FIFO: once it holds the threshold's 8 bytes, INT_RAW's FULL bit is
-    # set (and not before the first byte arrived).
+    # set. (Whether it was already set when the program first saw a byte depends on how many
+    # the paced line had delivered by then: the program reports it, the test does not judge.)
     m = machine.start("uart_full_threshold")
     m.expect("READY")
     m.write(b"0123456789abcdef")
     m.expect("DONE")
-    assert "full_before=0x00000000" in m.output
     assert "full_raw=0x00000001" in m.output
     assert int(re.search(r"count=0x(\w+)", m.output).group(1), 16) >= 8
 
