@@ -165,10 +165,13 @@ def _board_is_fine(board: Board) -> None:
     """The UART REPL answers and the server is free again (the hostile session is over)."""
     board.transport.drain(quiet=0.3, limit=3.0)
     board.repl.at_raw_prompt = False
+    # A logged-in session's random bytes are REPL input: a Ctrl-D among them soft-resets the
+    # board (its globals go, `webrepl` with them), as it would on hardware; import it anew.
+    busy = "__import__('webrepl')._busy()"
     deadline = time.monotonic() + 20
-    while board.eval("webrepl._busy()") and time.monotonic() < deadline:
+    while board.eval(busy) and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert board.eval("webrepl._busy()") is False
+    assert board.eval(busy) is False
     assert board.eval("6 * 7") == 42
 
 
@@ -199,7 +202,7 @@ def webrepl_server(net_board: Board) -> Board:
         yield net_board  # type: ignore[misc]
     finally:
         net_board.repl.at_raw_prompt = False
-        net_board.exec("webrepl.stop()")
+        net_board.exec("__import__('webrepl').stop()")  # the session may have soft-reset it
 
 
 PASSWORDS = {"empty": b"", "wrong": b"not-the-password", "10k": b"A" * 10 * 1024,
