@@ -331,37 +331,43 @@ def _lwip_tree() -> Path:
     return tree
 
 
-def _mbedtls_tree() -> Path:
-    """The pinned Mbed TLS tree (build/src/mbedtls-*), fetched if needed."""
+# Pinned library trees the firmware compiles in: (sources.toml name, files that prove the tree,
+# what it is). A wrong tree stops the build with what to do.
+_MBEDTLS = ("mbedtls", ("library/ssl_tls.c", "include/mbedtls/ssl.h"), "an Mbed TLS tree")
+_BERKELEY_DB = ("berkeley-db", ("btree/bt_open.c", "include/berkeley-db/db.h"),
+                "a patched Berkeley DB 1.85 tree")
+
+
+def _check_library_tree(tree: Path, spec: tuple[str, tuple[str, ...], str]) -> None:
+    name, files, what = spec
+    if not all((tree / f).is_file() for f in files):
+        raise BuildError(f"{tree} is not {what} (no {', '.join(files)}): run "
+                         f"`invoke sources --name {name} --fresh`")
+
+
+def _pinned_tree(spec: tuple[str, tuple[str, ...], str]) -> Path:
+    """The pinned tree (build/src/...), fetched and patched if needed, and checked."""
     from harness.build import sources
 
-    tree = sources.prepare(["mbedtls"])["mbedtls"]
-    check_mbedtls_tree(tree)
+    tree = sources.prepare([spec[0]])[spec[0]]
+    _check_library_tree(tree, spec)
     return tree
+
+
+def _mbedtls_tree() -> Path:
+    return _pinned_tree(_MBEDTLS)
 
 
 def check_mbedtls_tree(tree: Path) -> None:
-    if not (tree / "library" / "ssl_tls.c").is_file() or not (
-            tree / "include" / "mbedtls" / "ssl.h").is_file():
-        raise BuildError(f"{tree} is not an Mbed TLS tree (no library/ssl_tls.c, "
-                         "include/mbedtls/ssl.h): run `invoke sources --name mbedtls --fresh`")
+    _check_library_tree(tree, _MBEDTLS)
 
 
 def _berkeley_db_tree() -> Path:
-    """The pinned Berkeley DB 1.85 tree (build/src/db1-compat-*), fetched and patched if needed."""
-    from harness.build import sources
-
-    tree = sources.prepare(["berkeley-db"])["berkeley-db"]
-    check_berkeley_db_tree(tree)
-    return tree
+    return _pinned_tree(_BERKELEY_DB)
 
 
 def check_berkeley_db_tree(tree: Path) -> None:
-    if not (tree / "btree" / "bt_open.c").is_file() or not (
-            tree / "include" / "berkeley-db" / "db.h").is_file():
-        raise BuildError(f"{tree} is not a patched Berkeley DB 1.85 tree (no btree/bt_open.c, "
-                         "include/berkeley-db/db.h): run `invoke sources --name berkeley-db "
-                         "--fresh`")
+    _check_library_tree(tree, _BERKELEY_DB)
 
 
 def build_micropython(mpy_tree: Path, obj_dir: Path, helpers: Path, jobs: int,
