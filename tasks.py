@@ -124,7 +124,8 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
         "suite": "host, machine or board (repeatable; default: all)",
         "k": "only tests matching this pytest -k expression",
         "pytest_args": "extra arguments for pytest, as one string",
-        "jobs": "parallel pytest workers (pytest-xdist), each with its own QEMU (default 1)",
+        "jobs": "parallel pytest workers (pytest-xdist), each with its own QEMU (default 2, "
+                "or 1 on a single CPU; 1 runs serially)",
         "micropython": "only this pinned MicroPython version, e.g. 1.26 (default: the default "
                        "version, then the board suite on every other pinned one)",
         "netem": "tap network faults on every board link: lossy, slow or netem's words "
@@ -138,7 +139,7 @@ def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | 
 )
 @friendly
 def test(c: Context, suite: list[str] | None = None, k: str = "", pytest_args: str = "",
-         jobs: int = 1, micropython: str | None = None, netem: str = "",
+         jobs: int = 0, micropython: str | None = None, netem: str = "",
          clock: str = "", record: bool = False) -> None:
     """test: run the test suites (host, machine, board) with JUnit XML in build/reports/."""
     from harness.cli.test_runner import run_suites

@@ -18,6 +18,7 @@ multi_net on two boards per version (``harness.cli.multitests``): about 6 minute
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -36,6 +37,18 @@ NO_TESTS_COLLECTED = 5  # pytest's exit status when a selection is empty
 # it goes through .mpy, so via-mpy is left to `invoke test-upstream --via-mpy`) on the newest
 # one: 1.25.0's emitter mis-encodes long branches and crashes the board on four tests (listed
 # as upstream-bug), which once left a board hanging. docs/upstream-tests.md.
+# `invoke test`'s default workers: measured on 2 cores, the board suite took 412 s with one,
+# 215 s with two and 172 s with four, but four lost two tests to overload (docs/harness.md
+# "Parallel runs"). Two, or one on a single core.
+MAX_DEFAULT_JOBS = 2
+
+
+def default_jobs() -> int:
+    """pytest-xdist workers when ``--jobs`` is not given: ``MAX_DEFAULT_JOBS``, at most one
+    per CPU this process may use."""
+    return max(1, min(MAX_DEFAULT_JOBS, len(os.sched_getaffinity(0))))
+
+
 UPSTREAM_STAGE = ("bytecode", "native")
 UPSTREAM_JOBS = 2
 # The transfer tests that run once more on lossy links (stream, accept, callbacks, dupterm,
@@ -100,14 +113,16 @@ def describe_exit(code: int) -> str:
 
 
 def run_suites(suites: Sequence[str] | None = None, k: str = "", pytest_args: str = "",
-               jobs: int = 1, micropython: str | None = None, netem: str = "",
+               jobs: int = 0, micropython: str | None = None, netem: str = "",
                clock: str = "", record: bool = False) -> None:
     """``invoke test``: the suites, then the network tests in user mode and on lossy links, then
     the board suite on every other pinned MicroPython version (see the module doc).
     ``micropython``: run the chosen suites on that version's firmware only (built first).
     ``clock``: every board on that guest clock (default: the plugin's per-test choice).
-    ``record``: record the boards, keep replays of failing tests; the main run only."""
+    ``record``: record the boards, keep replays of failing tests; the main run only.
+    ``jobs``: pytest-xdist workers, 0 for ``default_jobs()``."""
     dirs = suite_dirs(suites)
+    jobs = jobs or default_jobs()
     parallel = ["-n", str(jobs)] if jobs > 1 else []
     extra = pytest_args.split()
     if clock:  # else the plugin's auto: icount for the tests marked icount
