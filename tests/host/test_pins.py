@@ -35,7 +35,7 @@ def test_the_repository_pin_file_holds_the_five_sources():
     assert {n for n, p in pins.items() if not p.variant_of} == {"micropython", "lwip", "qemu",
                                                                  "mbedtls", "berkeley-db"}
     assert pins["qemu"].upstream_of_debian == "10.0.13"
-    assert pins["micropython"].upstream_of_debian == "1.25.0"
+    assert pins["micropython"].upstream_of_debian == "1.26.1"
     assert pins["lwip"].unpack == "dpkg-source"
     assert (pins["mbedtls"].upstream_of_debian, pins["mbedtls"].unpack) == ("3.6.6", "orig")
     assert (pins["berkeley-db"].debian_package, pins["berkeley-db"].unpack) == ("db1-compat",
@@ -44,12 +44,12 @@ def test_the_repository_pin_file_holds_the_five_sources():
 
 def test_micropython_versions_are_pinned_side_by_side():
     pins = load_pins()
-    newer = pins[select_version("micropython", "1.26", pins)]
-    assert newer.variant_of == "micropython"
-    assert (newer.upstream_of_debian, newer.debian_suite) == ("1.26.1", "sid")
-    assert newer.tree == "micropython-1.26.1"
+    older = pins[select_version("micropython", "1.25", pins)]
+    assert older.variant_of == "micropython"
+    assert (older.upstream_of_debian, older.debian_suite) == ("1.25.0", "trixie")
+    assert older.tree == "micropython-1.25.0"
     assert select_version("micropython", None, pins) == "micropython"
-    assert select_version("micropython", "1.25.0", pins) == "micropython"
+    assert select_version("micropython", "1.26.1", pins) == "micropython"
     with pytest.raises(SourceError, match=r"micropython 1\.9 .*pinned: 1\.25\.0, 1\.26\.1"):
         select_version("micropython", "1.9", pins)
 
