@@ -197,7 +197,13 @@ from harness.emulator.service import QemuService
 svc = QemuService(Path(sys.argv[1]), binary=Path(sys.argv[2]), kill_grace=1)
 with svc as board:
     print("qemu", svc.process.pid, svc.run_dir, flush=True)
+    # QEMU's output reaches the log through the service's reader thread, which may not have
+    # copied the stand-in's "helper pid" line yet (seen in CI under load): wait for it.
+    deadline = time.monotonic() + 60
+    while "helper pid" not in Path(svc.qemu_log).read_text() and time.monotonic() < deadline:
+        time.sleep(0.02)
     print(Path(svc.qemu_log).read_text(), flush=True)
+    print("--- end of log", flush=True)
     time.sleep(600)
 """
 
@@ -222,7 +228,10 @@ def test_no_emulator_outlives_the_harness(fake_binary, flash, tmp_path, how):
             if match:
                 helper = int(match.group(1))
                 break
-        assert helper is not None and alive(qemu_pid) and alive(helper)
+            if line.startswith("--- end of log"):
+                break
+        assert helper is not None, "the stand-in's helper pid never reached the QEMU log"
+        assert alive(qemu_pid) and alive(helper)
         proc.send_signal(getattr(signal, how))
         proc.wait(timeout=30)
         assert gone(qemu_pid)
