@@ -37,8 +37,20 @@ u32_t sys_now(void) {
     return mp_hal_ticks_ms();
 }
 
-// sys_arch_protect/unprotect (SYS_LIGHTWEIGHT_PROT) come with modlwip: they mask all
-// interrupts (MICROPY_BEGIN_ATOMIC_SECTION).
+// sys_arch_protect/unprotect (SYS_LIGHTWEIGHT_PROT): mask all interrupts and the port's task
+// loop, as MicroPython's MICROPY_BEGIN_ATOMIC_SECTION does. MicroPython up to 1.27 defines them
+// in extmod/modlwip.c; 1.28 dropped them from there, so the HAL has them too, weak, and the
+// older modlwip's definitions win where they exist.
+uint32_t esp_disable_irq(void);
+void esp_enable_irq(uint32_t state);
+
+__attribute__((weak)) sys_prot_t sys_arch_protect(void) {
+    return (sys_prot_t)esp_disable_irq();
+}
+
+__attribute__((weak)) void sys_arch_unprotect(sys_prot_t state) {
+    esp_enable_irq((uint32_t)state);
+}
 
 void *hal_lwip_malloc(size_t size) {
     return pvPortMalloc(size, NULL, 0);

@@ -15,6 +15,7 @@ The harness plugin (``harness/plugins/board.py``) provides ``board``, ``fresh_bo
   never runs early; their upper bounds allow what the host took and nothing more. No check
   is retried: a one-in-three regression must fail one run in three.
 * ``mpy_version``: the MicroPython version the firmware was built from, e.g. ``(1, 26, 1)``;
+  ``mpy_tag``: its full tag, e.g. ``"v1.29.0-preview"`` for a tree from master;
   ``mpy_name``: as the banner names it, ``"MicroPython v1.26.1"``.
 """
 
@@ -106,19 +107,27 @@ def friendly(board: Board) -> Iterator[FriendlyRepl]:
 
 
 @pytest.fixture(scope="session")
-def mpy_version(firmware: FirmwareArtifacts) -> tuple[int, int, int]:
+def mpy_tag(firmware: FirmwareArtifacts) -> str:
     """The MicroPython version the firmware was built from, as its build recorded it from the
-    source tree (``obj/genhdr/mpversion.h``): the board must report this one."""
+    source tree (``obj/genhdr/mpversion.h``), e.g. ``v1.26.1`` or ``v1.29.0-preview`` for a
+    tree from master: the board must report this one."""
     header = firmware.directory / "obj" / "genhdr" / "mpversion.h"
     try:
         text = header.read_text()
     except OSError:
         pytest.fail(f"{header} is missing: the version checks need the firmware's build "
                     "directory (pass --firmware DIR of an `invoke build` output)")
-    m = re.search(r'MICROPY_GIT_TAG "v(\d+)\.(\d+)\.(\d+)', text)
+    m = re.search(r'MICROPY_GIT_TAG "(v\d+\.\d+\.\d+[^"]*)"', text)
     if m is None:
         pytest.fail(f"{header} names no vX.Y.Z MICROPY_GIT_TAG")
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return m.group(1)
+
+
+@pytest.fixture(scope="session")
+def mpy_version(mpy_tag: str) -> tuple[int, int, int]:
+    """``mpy_tag`` as numbers, e.g. ``(1, 26, 1)``."""
+    major, minor, micro = re.match(r"v(\d+)\.(\d+)\.(\d+)", mpy_tag).groups()  # type: ignore[union-attr]
+    return (int(major), int(minor), int(micro))
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,18 @@ from harness.board import Board
 from harness.errors import BoardException
 
 
-def banner(version: tuple[int, int, int]) -> re.Pattern[str]:
-    return re.compile(r"MicroPython v" + re.escape(".".join(map(str, version)))
+def banner(tag: str) -> re.Pattern[str]:
+    """The boot banner of the firmware built from MicroPython ``tag`` (``mpy_tag``)."""
+    return re.compile(r"MicroPython " + re.escape(tag)
                       + r" on \d{4}-\d\d-\d\d; (.+) with ESP8266\n"
                       r"Type \"help\(\)\" for more information\.\n>>> ")
 
 
 @pytest.mark.qemu_only  # the log of a real board starts when the harness connects
-def test_boot_prints_banner_naming_the_board_then_prompt(board: Board, mpy_version) -> None:
+def test_boot_prints_banner_naming_the_board_then_prompt(board: Board, mpy_tag) -> None:
     boot = board.log.text.replace("\r", "")
-    match = banner(mpy_version).search(boot)
-    assert match, f"no {mpy_version} banner and '>>> ' prompt in the boot output:\n{boot[-800:]}"
+    match = banner(mpy_tag).search(boot)
+    assert match, f"no {mpy_tag} banner and '>>> ' prompt in the boot output:\n{boot[-800:]}"
     machine = board.eval("__import__('sys').implementation._machine")
     assert machine == f"{match.group(1)} with ESP8266"
 
@@ -31,9 +32,9 @@ def test_sys_platform_is_esp8266(board: Board, mpy_version) -> None:
     assert board.eval("__import__('os').uname().sysname") == "esp8266"
 
 
-def test_friendly_repl_evaluates_and_echoes(board: Board, friendly, mpy_version) -> None:
+def test_friendly_repl_evaluates_and_echoes(board: Board, friendly, mpy_tag) -> None:
     printed = friendly.enter()  # Ctrl-B prints the banner again
-    assert banner(mpy_version).search(printed), printed
+    assert banner(mpy_tag).search(printed), printed
     out = friendly.line("6 * 7")
     assert out.splitlines() == ["6 * 7", "42", ">>> "]
     friendly.line("x = [i * i for i in range(5)]")
@@ -107,13 +108,13 @@ def test_soft_reset_restarts_the_interpreter(board: Board) -> None:
     assert board.eval("__import__('sys').platform") == "esp8266"
 
 
-def test_ctrl_d_in_friendly_repl_soft_reboots(board: Board, friendly, mpy_version) -> None:
+def test_ctrl_d_in_friendly_repl_soft_reboots(board: Board, friendly, mpy_tag) -> None:
     friendly.enter()
     friendly.line("gone = 1")
     friendly.write(b"\x04")
     out = friendly.read_until(b">>> ", timeout=10)
     assert "MPY: soft reboot" in out
-    assert banner(mpy_version).search(out[out.index("MicroPython"):])
+    assert banner(mpy_tag).search(out[out.index("MicroPython"):])
     friendly.leave()
     assert board.eval("'gone' in globals()") is False
 

@@ -14,7 +14,10 @@
 // The random number register (DPORT 0x3FF20E44), as lwIP's LWIP_RAND() and os.urandom read it.
 #define HWRNG (*(volatile uint32_t *)0x3ff20e44)
 
-int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen) {
+// Weak: MicroPython 1.28 and later define it in extmod/mbedtls/mbedtls_alt.c (on
+// mp_hal_get_random, the same register), and theirs wins there.
+__attribute__((weak)) int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
+    size_t *olen) {
     (void)data;
     for (size_t i = 0; i < len; i += 4) {
         uint32_t r = HWRNG;

@@ -8,6 +8,8 @@
 # empty; the pinned tree is compiled from here instead (MICROPY_SSL_MBEDTLS stays unset for
 # make, the C side gets MICROPY_SSL_MBEDTLS=1), with only the files TLS 1.2, AES and the hashes
 # need. mp_mbedtls_errors.c is MicroPython's smaller stand-in for the library's error.c.
+# base64.c and pem.c: MicroPython 1.29 (master) turns on MBEDTLS_PEM_PARSE_C in
+# mbedtls_config_common.h; for older trees they compile to nothing.
 
 MBEDTLS_CONFIG_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
@@ -26,6 +28,7 @@ LIB_SRC_C += $(addprefix $(MBEDTLS_TREE)/library/,\
 	aes.c \
 	asn1parse.c \
 	asn1write.c \
+	base64.c \
 	bignum.c \
 	bignum_core.c \
 	cipher.c \
@@ -42,6 +45,7 @@ LIB_SRC_C += $(addprefix $(MBEDTLS_TREE)/library/,\
 	md.c \
 	md5.c \
 	oid.c \
+	pem.c \
 	pk.c \
 	pk_ecc.c \
 	pk_wrap.c \
