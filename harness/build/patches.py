@@ -148,6 +148,13 @@ def _apply_one(tree: Path, patch: Patch) -> None:
         result = _run_patch(tree, patch)
         if result.returncode != 0:  # pragma: no cover - dry run passed, real run failed
             raise PatchError(f"patch {patch.path} failed after a clean dry run:\n{result.stdout}")
+        fuzzy = _FUZZ_RE.findall(result.stdout)
+        if fuzzy:
+            where = ", ".join(f"hunk #{h} at line {line} (fuzz {f})" for h, line, f in fuzzy)
+            progress.notice(f"{patch.name}: applied to {tree.name} with fuzz: {where}. Its context "
+                            "differs from the tree, so check where it landed (once, a fuzzy "
+                            "hunk went into the wrong function) or write a rewrite for this "
+                            "version (docs/firmware.md, layout for a version-specific patch).")
         return
     reverse = _run_patch(tree, patch, "--dry-run", "--reverse")
     if reverse.returncode == 0:
@@ -159,6 +166,7 @@ def _apply_one(tree: Path, patch: Patch) -> None:
     raise PatchError(describe_failure(patch.path, tree, check.stdout + check.stderr))
 
 
+_FUZZ_RE = re.compile(r"^Hunk #(\d+) succeeded at (\d+) with fuzz (\d+)", re.M)
 _FILE_RE = re.compile(r"^(?:checking|patching) file '?([^'\n]+)'?$", re.M)
 _HUNK_RE = re.compile(r"^Hunk #(\d+) FAILED at (\d+)", re.M)
 

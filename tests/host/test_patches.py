@@ -121,3 +121,15 @@ def test_missing_file_in_series_is_reported(tree: Path, tmp_path: Path):
 
 def test_empty_or_absent_series_applies_nothing(tree: Path, tmp_path: Path):
     assert patches.apply_series(tree, tmp_path / "nothing-here") == []
+
+
+def test_a_fuzzy_hunk_is_applied_with_a_notice(tree: Path, tmp_path: Path, capsys):
+    changed = ORIGINAL.replace("line 10\n", "line ten\n")
+    patch = _diff("src/file.txt", ORIGINAL, changed)
+    # The tree's context around line 10 moved on a little since the patch was written.
+    (tree / "src/file.txt").write_text(ORIGINAL.replace("line 8\n", "line eight\n"))
+    d = _series(tmp_path, ("0001-ten.patch", patch))
+    assert patches.apply_series(tree, d) == ["0001-ten.patch"]
+    assert "line ten\n" in (tree / "src/file.txt").read_text()
+    out = capsys.readouterr()
+    assert "0001-ten.patch: applied to tree with fuzz: hunk #1 at line 7 (fuzz " in out.out
