@@ -58,6 +58,8 @@ def setup(c: Context, no_install: bool = False, gdb: bool = False) -> None:
     help={
         "name": "micropython, lwip or qemu (repeatable; default: all)",
         "origin": "debian (default), git (upstream tag) or local ($ESP8266_QEMU_<NAME>_DIR)",
+        "ref": "with --origin git: MicroPython's tag or branch, e.g. v1.28.0 or master "
+               "(default: the pin's tag)",
         "fresh": "re-create the trees from the pristine sources",
         "cache": f"download cache (default ${paths.CACHE_ENV} or ~/.cache/esp8266-qemu)",
         "micropython": "which pinned MicroPython, e.g. 1.26 (default: sources.toml's "
@@ -67,12 +69,12 @@ def setup(c: Context, no_install: bool = False, gdb: bool = False) -> None:
 @friendly
 def sources(c: Context, name: list[str] | None = None, origin: str | None = None,
             fresh: bool = False, cache: str | None = None,
-            micropython: str | None = None) -> None:
+            micropython: str | None = None, ref: str | None = None) -> None:
     """build: fetch, verify, unpack and patch the pinned sources into build/src/."""
     from harness.build.orchestrate import prepare_sources
 
     prepare_sources(name, origin=origin, fresh=fresh, cache=paths.cache_dir(cache),
-                    micropython=micropython)
+                    micropython=micropython, ref=ref)
 
 
 @task(
@@ -102,6 +104,7 @@ def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = Fal
         "board": "ESP8266_QEMU (default, our open HAL) or a stock board, e.g. ESP8266_GENERIC",
         "jobs": "parallel jobs (default: all cores)",
         "origin": "where MicroPython comes from (see `invoke sources`)",
+        "ref": "with --origin git: MicroPython's tag or branch (see `invoke sources`)",
         "sdk": "stock boards only: esp-open-sdk directory ($ESP8266_SDK_DIR)",
         "checkout": "stock boards only: full MicroPython checkout ($ESP8266_MICROPYTHON_CHECKOUT)",
         "micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's "
@@ -111,12 +114,12 @@ def qemu(c: Context, jobs: int = 0, origin: str | None = None, fresh: bool = Fal
 @friendly
 def build(c: Context, board: str = "ESP8266_QEMU", jobs: int = 0, origin: str | None = None,
           sdk: str | None = None, checkout: str | None = None,
-          micropython: str | None = None) -> None:
+          micropython: str | None = None, ref: str | None = None) -> None:
     """build: build the MicroPython firmware (elf, bin, flash image, size report)."""
     from harness.build.orchestrate import build_board
 
     build_board(board, jobs=jobs, origin=origin, sdk=sdk, checkout=checkout,
-                micropython=micropython)
+                micropython=micropython, ref=ref)
 
 
 @task(

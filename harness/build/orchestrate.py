@@ -13,7 +13,7 @@ DEFAULT_BOARD = "ESP8266_QEMU"
 
 def prepare_sources(names: list[str] | None = None, origin: str | None = None,
                     fresh: bool = False, cache: Path | None = None,
-                    micropython: str | None = None) -> dict[str, Path]:
+                    micropython: str | None = None, ref: str | None = None) -> dict[str, Path]:
     """Fetch, verify, unpack and patch the pinned sources; prints where each tree is.
     ``micropython``: which pinned MicroPython stands for the name ``micropython``."""
     from harness.build import sources, versions
@@ -24,7 +24,7 @@ def prepare_sources(names: list[str] | None = None, origin: str | None = None,
                  for n in (names or sources.default_names())]
         if chosen not in names:
             names.append(chosen)
-    trees = sources.prepare(names or None, origin=origin, fresh=fresh, cache=cache)
+    trees = sources.prepare(names or None, origin=origin, fresh=fresh, cache=cache, ref=ref)
     for key, tree in trees.items():
         progress.say(f"    {key:<12} {tree}")
     return trees
@@ -32,7 +32,7 @@ def prepare_sources(names: list[str] | None = None, origin: str | None = None,
 
 def build_board(board: str = DEFAULT_BOARD, jobs: int = 0, origin: str | None = None,
                 sdk: str | None = None, checkout: str | None = None,
-                micropython: str | None = None) -> Path | None:
+                micropython: str | None = None, ref: str | None = None) -> Path | None:
     """Build the firmware of ``board``: our ESP8266_QEMU (open HAL, pinned sources prepared
     first) or a stock MicroPython board on the Espressif SDK (harness.build.generic).
     ``micropython``: which pinned version (harness.build.versions); returns the firmware
@@ -49,7 +49,7 @@ def build_board(board: str = DEFAULT_BOARD, jobs: int = 0, origin: str | None = 
     pin = versions.micropython_pin(micropython)
     names = [pin.name, "mbedtls", "berkeley-db"] + (["lwip"] if firmware.network_enabled()
                                                     else [])
-    trees = sources.prepare(names, origin=origin)
+    trees = sources.prepare(names, origin=origin, ref=ref)
     tree = trees[pin.name]
     out = versions.firmware_dir(sources.tree_version(pin, tree))
     art = firmware.build_firmware(tree, out, jobs=jobs, lwip_tree=trees.get("lwip"),

@@ -12,6 +12,7 @@ The prepared tree is build/src/<tree>: pristine unpack + our overlay files (QEMU
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -169,13 +170,34 @@ class _DebVersionKey:
 # --- git and local origins ------------------------------------------------------------------
 
 def fetch_git(pin: Pin, cache: Path) -> Fetched:
-    dest = cache / "git" / f"{pin.name}-{pin.git_tag}"
+    """A shallow clone of ``pin.git_tag`` (a tag or a branch, e.g. ``--ref master``), kept in
+    the cache; a branch is brought up to date on each call, a tag is fetched once."""
+    ref = pin.git_tag
+    dest = cache / "git" / f"{pin.name}-{ref.replace('/', '_')}"
     if not (dest / ".git").is_dir():
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with progress.step(f"git clone {pin.git_url} {pin.git_tag}"):
-            _run(["git", "clone", "--depth", "1", "--branch", pin.git_tag, pin.git_url, str(dest)],
-                 what="git clone")
+        with progress.step(f"git clone {pin.git_url} {ref}"):
+            _run(["git", "clone", "--depth", "1", "--branch", ref, pin.git_url, str(dest)],
+                 what=f"git clone of {ref} (origin git needs internet, or a reachable git_url)")
+    elif not _git(dest, "tag", "--list", ref):
+        with progress.step(f"git fetch {pin.git_url} {ref}"):
+            _run(["git", "-C", str(dest), "fetch", "--depth", "1", "origin", ref],
+                 what=f"git fetch of {ref}")
+            _run(["git", "-C", str(dest), "checkout", "-q", "--detach", "FETCH_HEAD"],
+                 what=f"git checkout of {ref}")
     return Fetched(pin, "git", tree=dest)
+
+
+def _git(tree: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(tree), *args], capture_output=True, text=True,
+                          check=False).stdout.strip()
+
+
+def with_ref(pin: Pin, ref: str | None) -> Pin:
+    """``pin`` with its git tag replaced by ``ref`` (``--ref``) for a MicroPython pin."""
+    if not ref or "micropython" not in (pin.name, pin.variant_of):
+        return pin
+    return dataclasses.replace(pin, git_tag=ref)
 
 
 def fetch_local(pin: Pin) -> Fetched:
@@ -213,6 +235,8 @@ def fetch(pin: Pin, origin: str | None = None, cache: Path | None = None,
 def _identity(fetched: Fetched) -> str:
     if fetched.origin == "debian":
         return f"debian {fetched.debian_version} {fetched.pin.unpack}"
+    if fetched.origin == "git" and fetched.tree is not None:  # a branch moves: its commit
+        return f"git {fetched.tree} {_git(fetched.tree, 'rev-parse', 'HEAD')}"
     return f"{fetched.origin} {fetched.tree}"
 
 
@@ -356,8 +380,13 @@ def default_names() -> list[str]:
 
 
 def prepare(names: list[str] | None = None, origin: str | None = None, fresh: bool = False,
-            cache: Path | None = None, build_src: Path | None = None) -> dict[str, Path]:
-    """Fetch and prepare the named sources (all by default); returns name -> tree."""
+            cache: Path | None = None, build_src: Path | None = None,
+            ref: str | None = None) -> dict[str, Path]:
+    """Fetch and prepare the named sources (all by default); returns name -> tree.
+    ``ref``: with origin git, the MicroPython tag or branch instead of the pin's tag."""
+    if ref and origin != "git":
+        raise SourceError(f"--ref {ref} names a git tag or branch: use it with --origin git "
+                          "(for a local tree, set ESP8266_QEMU_MICROPYTHON_DIR instead)")
     pins = load_pins()
     names = names or default_names()
     unknown = [n for n in names if n not in pins]
@@ -368,6 +397,6 @@ def prepare(names: list[str] | None = None, origin: str | None = None, fresh: bo
     trees = {}
     for name in names:
         with progress.step(f"source {name}"):
-            fetched = fetch(pins[name], origin, cache, debian)
+            fetched = fetch(with_ref(pins[name], ref), origin, cache, debian)
             trees[name] = prepare_tree(fetched, build_src, fresh)
     return trees

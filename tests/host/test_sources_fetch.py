@@ -260,3 +260,44 @@ def test_a_source_package_missing_its_debian_files(mirror: Path, tmp_path: Path,
     calls = (mirror / "calls.log").read_text()
     assert sources.DebianFetcher(tmp_path / "cache").fetch(pin).orig == fetched.orig
     assert (mirror / "calls.log").read_text() == calls
+
+
+def _git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t",
+                           *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_git_origin_takes_a_tag_or_a_branch_and_follows_the_branch(tmp_path: Path):
+    upstream = tmp_path / "upstream"
+    upstream.mkdir()
+    _git(upstream, "init", "-q", "-b", "main")
+    (upstream / "main.c").write_text("release\n")
+    _git(upstream, "add", "main.c")
+    _git(upstream, "commit", "-q", "-m", "release")
+    _git(upstream, "tag", "v1.2.3")
+    text = _pin_text("ab" * 32).replace("[demo]", "[micropython]").replace(
+        "https://example.invalid/demo.git", str(upstream))
+    pin = parse_pins(text)["micropython"]
+    cache, src = tmp_path / "cache", tmp_path / "src"
+
+    tagged = sources.prepare_tree(sources.fetch(pin, "git", cache), src, repo=tmp_path)
+    assert (tagged / "main.c").read_text() == "release\n"
+
+    (upstream / "main.c").write_text("master 1\n")
+    _git(upstream, "commit", "-q", "-am", "work")
+    branch = sources.with_ref(pin, "main")
+    assert branch.git_tag == "main" and pin.git_tag == "v1.2.3"
+    tree = sources.prepare_tree(sources.fetch(branch, "git", cache), src, repo=tmp_path)
+    assert (tree / "main.c").read_text() == "master 1\n"
+    (upstream / "main.c").write_text("master 2\n")  # the branch moved on: fetched again
+    _git(upstream, "commit", "-q", "-am", "more work")
+    tree = sources.prepare_tree(sources.fetch(branch, "git", cache), src, repo=tmp_path)
+    assert (tree / "main.c").read_text() == "master 2\n"
+
+
+def test_ref_without_the_git_origin_is_refused():
+    with pytest.raises(SourceError, match="--ref master names a git tag or branch: use it with "
+                                          "--origin git"):
+        sources.prepare(["micropython"], origin=None, ref="master")
