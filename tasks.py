@@ -254,6 +254,8 @@ def run(c: Context, file: str | None = None, target: str = "qemu", port: str | N
         "password": "WebREPL password with --net (default esp8266)",
         "firmware": _TARGET_HELP["firmware"], "qemu_binary": _TARGET_HELP["qemu_binary"],
         "clock": _TARGET_HELP["clock"],
+        "wires": "pads wired together on every board, e.g. 4-5 (GPIO4 to GPIO5, as "
+                 "MicroPython's tests/target_wiring/esp8266.py asks); A-B,C-D for more",
     },
     iterable=["forward"],
     optional=["gdb"],
@@ -263,7 +265,7 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
           flash: str | None = None, fresh: bool = False, download: bool = False,
           gdb: Any = None, wait_gdb: bool = False, password: str = "esp8266",
           firmware: str | None = None, qemu_binary: str | None = None,
-          clock: str = "realtime") -> None:
+          clock: str = "realtime", wires: str = "") -> None:
     """misc: serve emulated board(s) for mpremote, picocom, esptool, WebREPL, gdb until Ctrl-C."""
     from pathlib import Path
 
@@ -280,7 +282,8 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
         boards=boards, firmware=Path(firmware) if firmware else None,
         qemu_binary=Path(qemu_binary) if qemu_binary else None, net=net, forwards=forwards,
         flash=Path(flash) if flash else None, fresh=fresh, download=download, gdb=gdb_port,
-        wait_gdb=wait_gdb, webrepl_password=password, clock=check_clock(clock)))
+        wait_gdb=wait_gdb, webrepl_password=password, clock=check_clock(clock),
+        gpio_wires=wires))
 
 
 @task(
@@ -293,7 +296,8 @@ def serve(c: Context, boards: int = 1, net: str | None = None, forward: list[str
           "emit": "bytecode (default) or native (implies --via-mpy)",
           "micropython": "pinned MicroPython version, e.g. 1.26 (default: sources.toml's)",
           "firmware": "firmware dir (default build/firmware-<version>/)",
-          "clock": "the boards' guest clock: realtime (default) or icount (docs/timing.md)",
+          "clock": "the boards' guest clock: auto (default: the timing tests on icount "
+                   "boards, the rest on realtime ones), realtime or icount (docs/timing.md)",
           "qemu_binary": _TARGET_HELP["qemu_binary"]},
     iterable=["dirs", "include", "exclude"],
 )
@@ -302,7 +306,7 @@ def test_upstream(c: Context, jobs: int = 1, dirs: list[str] | None = None,
                   include: list[str] | None = None, exclude: list[str] | None = None,
                   via_mpy: bool = False, emit: str = "bytecode", micropython: str | None = None,
                   firmware: str | None = None, qemu_binary: str | None = None,
-                  clock: str = "realtime") -> None:
+                  clock: str = "auto") -> None:
     """test: MicroPython's own tests/run-tests.py on emulated boards (docs/upstream-tests.md)."""
     from pathlib import Path
 

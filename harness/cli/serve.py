@@ -61,6 +61,7 @@ class ServeOptions:
     webrepl_password: str = DEFAULT_WEBREPL_PASSWORD
     uart_rx_baud: int = 0  # 0: the rate the firmware configures (CLKDIV), like a wire
     clock: str = "realtime"  # the boards' guest clock (harness.emulator.command.CLOCKS)
+    gpio_wires: str = ""  # pads wired together on every board, e.g. "4-5" (GPIO model)
     root: Path = field(default_factory=run_root)
     # (path on the board, local file): put on each board before it is served
     files: tuple[tuple[str, Path], ...] = ()
@@ -268,7 +269,7 @@ class Server:
                 log_dir=directory, flash_path=flash, extra_args=extra, uart0_pty=True,
                 uart0_tcp_server=tcp_port, uart_rx_baud=opts.uart_rx_baud, gdb_port=gdb_port,
                 wait_gdb=opts.wait_gdb, download=opts.download, boot_timeout=20.0,
-                clock=opts.clock,
+                clock=opts.clock, gpio_wires=opts.gpio_wires,
             )
             served = ServedBoard(index, service, directory, flash, tcp_port, gdb_port, {})
             self.boards.append(served)

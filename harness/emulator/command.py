@@ -80,6 +80,7 @@ class QemuCommand:
     uart0_pty: bool = False
     uart0_tcp_server: int | None = None
     uart_rx_baud: int | None = None  # the UARTs' receive line rate (None: CLKDIV's, a wire)
+    gpio_wires: str = ""  # pads wired together outside the chip, "4-5[,A-B...]" (GPIO model)
     gdb_port: int | None = None  # QEMU's gdbstub on 127.0.0.1:PORT
     uart1_log: Path | None = None  # UART1 into this file (else UART1 has no backend)
     paused: bool = True  # -S: the CPU waits for QMP "cont"
@@ -177,6 +178,8 @@ def build_command(cmd: QemuCommand) -> list[str]:
         argv += ["-nic", "none"]
     if cmd.uart_rx_baud:
         argv += ["-global", f"esp8266-uart.rx-baud={int(cmd.uart_rx_baud)}"]
+    if cmd.gpio_wires:
+        argv += ["-global", f"esp8266-gpio.wires={cmd.gpio_wires}"]
     if cmd.gdb_port:
         argv += ["-gdb", f"tcp:127.0.0.1:{int(cmd.gdb_port)}"]
     if cmd.debug_log is not None:

@@ -6,7 +6,9 @@ qom-get) and ``enable`` (the board's output-enable mask, qom-get). Output change
 polling ``out``. A pad meter in the model (``meter``: one snapshot of ``clock-ns``,
 ``high-ns[16]``, ``edges[16]``) counts, in guest (virtual) time, how long each of pads 0..15
 was high and how often it changed, so ``measure()`` gives duty cycle and frequency without
-depending on how fast the host polls.
+depending on how fast the host polls. ``wires`` (a string, "4-5[,A-B...]", qom-get/qom-set;
+also ``QemuService(gpio_wires=...)`` from the start) joins pads outside the chip: a pad that
+does not drive sees the level of the wired pad that does.
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ class Gpio:
         value = self.inputs()
         value = value | mask if level else value & ~mask
         self.qmp.execute("qom-set", {"path": self.path, "property": "in", "value": value})
+
+    def wires(self) -> str:
+        """The pads wired together, e.g. "4-5" ("" for none)."""
+        return str(self.qmp.execute("qom-get", {"path": self.path, "property": "wires"}))
+
+    def set_wires(self, wires: str) -> None:
+        """Wire pads together (e.g. "4-5": GPIO4 to GPIO5); "" removes every wire."""
+        self.qmp.execute("qom-set", {"path": self.path, "property": "wires", "value": wires})
 
     def output(self, pin: int) -> int:
         """Level the board drives on ``pin`` (0 or 1)."""

@@ -151,6 +151,7 @@ class QemuService:
         uart0_pty: bool = False,
         uart0_tcp_server: int | None = None,
         uart_rx_baud: int = HARNESS_RX_BAUD,
+        gpio_wires: str = "",
         gdb_port: int | None = None,
         wait_gdb: bool = False,
         download: bool = False,
@@ -179,6 +180,7 @@ class QemuService:
         self.uart0_pty = uart0_pty
         self.uart0_tcp_server = uart0_tcp_server
         self.uart_rx_baud = uart_rx_baud
+        self.gpio_wires = gpio_wires  # "4-5": pads wired together (GPIO model's "wires")
         self.gdb_port = gdb_port
         self.wait_gdb = wait_gdb
         self.download = download
@@ -295,7 +297,8 @@ class QemuService:
             binary=self.binary, machine=machine, uart0_tcp_port=uart0_tcp_port,
             uart0_connect=uart0_connect, uart0_pty=self.uart0_pty,
             uart0_tcp_server=self.uart0_tcp_server,
-            uart_rx_baud=self.uart_rx_baud, gdb_port=self.gdb_port, rom=self.rom,
+            uart_rx_baud=self.uart_rx_baud, gpio_wires=self.gpio_wires,
+            gdb_port=self.gdb_port, rom=self.rom,
             clock=self.clock, rr=self.rr, extra_args=self.extra_args))
         with self.qemu_log.open("w") as log:
             log.write("$ " + " ".join(argv) + "\n")

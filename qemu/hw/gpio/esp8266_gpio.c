@@ -13,7 +13,9 @@
  * clock. GPIO16 is part of the RTC block; the host properties include it
  * as bit 16 through GPIO lines to and from the RTC. A meter accumulates, per
  * pad, the virtual time spent high and the number of level changes, so a
- * test can measure PWM duty and frequency in guest time.
+ * test can measure PWM duty and frequency in guest time. Pads may be wired
+ * together outside the chip ("wires" property): a pad that does not drive
+ * sees the level of the wired pad that does.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -72,13 +74,50 @@ enum {
 
 #define PINS_MASK   MAKE_64BIT_MASK(0, ESP8266_GPIO_NUM_PINS)
 
+/* Whether the chip drives pad n (sets *level if so): an output, or open drain pulling low. */
+static bool esp8266_gpio_drives(Esp8266GpioState *s, int n, bool *level)
+{
+    bool out = s->out & BIT(n);
+
+    if (!(s->enable & BIT(n)) || (FIELD_EX32(s->pin[n], PIN, DRIVER) && out)) {
+        return false;
+    }
+    *level = out;
+    return true;
+}
+
+/* The level outside each pad 0..15: the host's, or the level of a wired pad that drives. */
+static uint32_t esp8266_gpio_outside(Esp8266GpioState *s)
+{
+    uint32_t outside = s->host_in;
+    unsigned i;
+
+    for (i = 0; i < s->num_wires; i++) {
+        int a = s->wire[i][0], b = s->wire[i][1];
+        bool level_a = false, level_b = false;
+        bool drives_a = esp8266_gpio_drives(s, a, &level_a);
+        bool drives_b = esp8266_gpio_drives(s, b, &level_b);
+
+        if (drives_a && !drives_b) {
+            outside = deposit32(outside, b, 1, level_a);
+        } else if (drives_b && !drives_a) {
+            outside = deposit32(outside, a, 1, level_b);
+        } else if (drives_a && drives_b && level_a != level_b) {
+            qemu_log_mask(LOG_GUEST_ERROR, "esp8266-gpio: GPIO%d and GPIO%d are wired "
+                          "together and driven to different levels\n", a, b);
+        }
+    }
+    return outside;
+}
+
 static uint32_t esp8266_gpio_pads(Esp8266GpioState *s)
 {
+    uint32_t outside = s->num_wires ? esp8266_gpio_outside(s) : s->host_in;
     uint32_t pads = 0;
     int n;
 
     for (n = 0; n < ESP8266_GPIO_NUM_PINS; n++) {
-        bool host = s->host_in & BIT(n);
+        bool host = outside & BIT(n);
         bool level = host;
 
         if (s->enable & BIT(n)) {
@@ -370,6 +409,50 @@ static void esp8266_gpio_get_enable(Object *obj, Visitor *v, const char *name,
     visit_type_uint32(v, name, &value, errp);
 }
 
+static char *esp8266_gpio_get_wires(Object *obj, Error **errp)
+{
+    return g_strdup(ESP8266_GPIO(obj)->wires ? ESP8266_GPIO(obj)->wires : "");
+}
+
+/* "A-B[,C-D...]": pins 0..15, A != B, at most ESP8266_GPIO_MAX_WIRES pairs. */
+static void esp8266_gpio_set_wires(Object *obj, const char *value, Error **errp)
+{
+    Esp8266GpioState *s = ESP8266_GPIO(obj);
+    uint8_t wire[ESP8266_GPIO_MAX_WIRES][2];
+    g_auto(GStrv) pairs = g_strsplit(value, ",", -1);
+    unsigned count = 0;
+    int i;
+
+    for (i = 0; pairs[i]; i++) {
+        unsigned a, b;
+        char end;
+
+        if (!*g_strstrip(pairs[i])) {
+            continue;
+        }
+        if (sscanf(pairs[i], "%u-%u%c", &a, &b, &end) != 2 ||
+            a >= ESP8266_GPIO_NUM_PINS || b >= ESP8266_GPIO_NUM_PINS || a == b) {
+            error_setg(errp, "wires: '%s' is not a pair A-B of two pins 0..15 "
+                       "(e.g. \"4-5\")", pairs[i]);
+            return;
+        }
+        if (count == ESP8266_GPIO_MAX_WIRES) {
+            error_setg(errp, "wires: at most %d pairs", ESP8266_GPIO_MAX_WIRES);
+            return;
+        }
+        wire[count][0] = a;
+        wire[count][1] = b;
+        count++;
+    }
+    memcpy(s->wire, wire, sizeof(wire[0]) * count);
+    s->num_wires = count;
+    g_free(s->wires);
+    s->wires = g_strdup(value);
+    if (DEVICE(obj)->realized) {
+        esp8266_gpio_update(s);     /* else -global: the reset computes the pads */
+    }
+}
+
 /*
  * "meter": {"clock-ns": now, "high-ns": [16], "edges": [16]}, one snapshot
  * (all brought up to the same virtual time).
@@ -459,10 +542,20 @@ static void esp8266_gpio_init(Object *obj)
                         NULL, NULL, NULL);
     object_property_set_description(obj, "enable",
         "output-enable mask, pins 0..15 and GPIO16 (bit 16), read-only");
+    object_property_add_str(obj, "wires", esp8266_gpio_get_wires,
+                            esp8266_gpio_set_wires);
+    object_property_set_description(obj, "wires",
+        "pads wired together outside the chip: \"A-B\" pairs of pins 0..15, "
+        "comma-separated (e.g. \"4-5\")");
     object_property_add(obj, "meter", "Esp8266GpioMeter",
                         esp8266_gpio_get_meter, NULL, NULL, NULL);
     object_property_set_description(obj, "meter",
         "pad meter snapshot: {clock-ns, high-ns[16], edges[16]}, read-only");
+}
+
+static void esp8266_gpio_finalize(Object *obj)
+{
+    g_free(ESP8266_GPIO(obj)->wires);
 }
 
 static const Property esp8266_gpio_props[] = {
@@ -507,6 +600,7 @@ static const TypeInfo esp8266_gpio_info = {
     .parent = TYPE_SYS_BUS_DEVICE,
     .instance_size = sizeof(Esp8266GpioState),
     .instance_init = esp8266_gpio_init,
+    .instance_finalize = esp8266_gpio_finalize,
     .class_init = esp8266_gpio_class_init,
 };
 

@@ -18,6 +18,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266GpioState, ESP8266_GPIO)
 #define ESP8266_GPIO_NUM_PINS       16
 #define ESP8266_GPIO_PIN16          16
 #define ESP8266_GPIO_ALL_PINS       0x1FFFF /* bits 0..16 of in/out/enable */
+#define ESP8266_GPIO_MAX_WIRES      8
 
 /*
  * Host interface (QOM properties, e.g. over QMP qom-get/qom-set on
@@ -30,6 +31,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266GpioState, ESP8266_GPIO)
  *             "high-ns": [16 x virtual ns each pad 0..15 has been high],
  *             "edges": [16 x level changes seen on pads 0..15]}; a host-side
  *             meter since the machine was created (a guest reset keeps it).
+ *   "wires"   string r/w: pads joined by a wire outside the chip, "A-B"
+ *             pairs of pins 0..15 separated by commas (e.g. "4-5", as
+ *             MicroPython's tests/target_wiring/esp8266.py asks); "" none.
+ *             A pad that does not drive takes the level of the pad wired to
+ *             it when that one drives (an output, or open drain pulling
+ *             low), else the host's level. Also a -global property.
  * Two snapshots give a pin's duty cycle and frequency in guest time,
  * independent of how fast the host polls.
  * Named GPIO lines for other QEMU devices: "pin-in" (17 inputs, same as
@@ -57,6 +64,11 @@ struct Esp8266GpioState {
     uint32_t strapping;             /* IN[31:16] */
     bool gpio16_level;              /* from the RTC: GPIO16's pad */
     bool gpio16_oe;                 /* from the RTC: GPIO16 is an output */
+
+    /* Wires between pads outside the chip (board wiring, not migrated). */
+    char *wires;                    /* "wires" property, as given */
+    unsigned num_wires;
+    uint8_t wire[ESP8266_GPIO_MAX_WIRES][2];
 
     /* Host-side pad meter (not guest state, not migrated). */
     int64_t pads_since_ns;          /* virtual time of the last accounting */
