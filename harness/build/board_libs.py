@@ -97,13 +97,20 @@ def fetch_sdist(pin: PypiPin, cache: Path | None = None) -> Path:
     return target
 
 
+# Ours, appended to the pinned module: setUpClass/tearDownClass (it has neither).
+CLASS_FIXTURES = Path(__file__).parent / "board_side" / "unittest_class_fixtures.py"
+
+
 def unittest_module(cache: Path | None = None, build: Path | None = None,
                     pin: PypiPin | None = None) -> Path:
-    """``build/board-libs/unittest.py``, extracted from the pinned sdist (fetched if needed)."""
+    """``build/board-libs/unittest.py``: the module of the pinned sdist (fetched if needed)
+    with our setUpClass/tearDownClass support appended (``CLASS_FIXTURES``)."""
     pin = pin or load_unittest_pin()
     out = (build or paths.build_dir()) / "board-libs" / "unittest.py"
     stamp = out.with_name("unittest.sha256")
-    if out.is_file() and stamp.is_file() and stamp.read_text().strip() == pin.sha256:
+    extension = CLASS_FIXTURES.read_bytes()
+    identity = f"{pin.sha256} {hashlib.sha256(extension).hexdigest()}"
+    if out.is_file() and stamp.is_file() and stamp.read_text().strip() == identity:
         return out
     sdist = fetch_sdist(pin, cache)
     try:
@@ -116,8 +123,8 @@ def unittest_module(cache: Path | None = None, build: Path | None = None,
         raise SourceError(f"{sdist} holds no {pin.member} ({exc}); fix [tools.unittest] "
                           "member in sources.toml") from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(text)
-    stamp.write_text(pin.sha256 + "\n")
+    out.write_bytes(text.rstrip(b"\n") + b"\n\n\n" + extension)
+    stamp.write_text(identity + "\n")
     return out
 
 

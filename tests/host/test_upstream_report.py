@@ -322,3 +322,35 @@ def test_multitests_output_is_parsed_with_the_failure_diff():
         ("multi_net/tcp_data.py", "pass"), ("multi_net/udp_data.py", "fail"),
         ("multi_net/ssl_data.py", "skip")]
     assert "### TRUTH ###" in results[1].output and "ssl" not in results[1].output
+
+
+def test_a_tree_of_an_unpinned_version_built_here_is_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("ESP8266_QEMU_BUILD", str(tmp_path))
+    with pytest.raises(SourceError, match="pinned: "):
+        upstream.locate_tree("1.28")
+    built = tmp_path / "src" / "micropython-1.28.0"  # ESP8266_QEMU_MICROPYTHON_DIR=... build
+    built.mkdir(parents=True)
+    tree = upstream.locate_tree("1.28")
+    assert (tree.version, tree.root) == ("1.28.0", built)
+
+
+def test_target_wiring_becomes_the_boards_gpio_wires(tmp_path):
+    assert upstream.target_wiring_wires(tmp_path) == ""  # 1.26 and before: no target_wiring/
+    wiring = tmp_path / "target_wiring"
+    wiring.mkdir()
+    (wiring / "esp8266.py").write_text("# Connect GPIO4 to GPIO5\nuart_loopback_args = (1,)\n"
+                                       "pwm_loopback_pins = [(4, 5)]\n")
+    assert upstream.target_wiring_wires(tmp_path) == "4-5"
+    (wiring / "ESP8266_QEMU.py").write_text("pwm_loopback_pins = [(12, 13), (4, 5)]\n")
+    assert upstream.target_wiring_wires(tmp_path) == "12-13,4-5"  # the board's file first
+
+
+def test_timing_tests_go_to_icount_boards_with_the_auto_clock():
+    tests = ["basics/int1.py", "extmod/asyncio_fair.py", "extmod/machine_spi_rate.py",
+             "extmod/machine1.py", "extmod_hardware/machine_pwm.py"]
+    assert upstream.clock_groups(tests, "auto") == [
+        ("realtime", ["basics/int1.py", "extmod/machine1.py"]),
+        ("icount", ["extmod/asyncio_fair.py", "extmod/machine_spi_rate.py",
+                    "extmod_hardware/machine_pwm.py"])]
+    assert upstream.clock_groups(tests, "realtime") == [("realtime", tests)]
+    assert upstream.clock_groups(["basics/int1.py"], "auto") == [("realtime", ["basics/int1.py"])]
