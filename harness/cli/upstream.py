@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -339,7 +340,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
         serve = ServeOptions(boards=len(shares), firmware=firmware.directory,
                              qemu_binary=options.qemu_binary, forwards=(), fresh=True,
                              uart_rx_baud=HARNESS_RX_BAUD,
-                             root=paths.build_dir() / "run" / "upstream",
+                             root=paths.build_dir() / "run" / "upstream" / clock,
                              files=((UNITTEST_ON_BOARD, unittest_mpy),), clock=clock,
                              gpio_wires=target_wiring_wires(tree.tests))
         first = len(shards)  # shard numbers go on across the clock groups
@@ -354,6 +355,11 @@ def run(options: UpstreamOptions) -> report.RunReport:
                                     env, expected))
             deadline = time.monotonic() + options.shard_timeout
             stopped.update(_wait_all(group, boards, deadline))
+            uart_logs = [(s.index, served.service.uart0_log)
+                         for s, served in zip(group, boards, strict=True)]
+        for index, uart_log in uart_logs:  # kept beside the shard's log (CI keeps reports/)
+            if uart_log.is_file():
+                shutil.copyfile(uart_log, out / f"shard{index}.uart0.log")
         shards += group
     results = []
     for s in shards:
