@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.emulator.service import QemuService
 from harness.emulator.qmp import QmpError
+from harness.emulator.service import QemuService
 
 pytestmark = pytest.mark.qemu_only
 

@@ -101,10 +101,11 @@ def test_8k_through_paste_mode(wire) -> None:
 RAW_PASTE_IN_FLIGHT = 256
 STDIN_COUNT = (
     "import sys, time, select\n"
-    "print('ready')\n"
-    "time.sleep_ms(500)\n"  # the bytes arrive meanwhile; nothing reads stdin
     "p = select.poll()\n"
     "p.register(sys.stdin, select.POLLIN)\n"
+    "print('ready')\n"
+    "p.poll(20000)\n"  # the first byte is in; the host wrote all 256 in one write
+    "time.sleep_ms(200)\n"  # the rest arrive (1.3 ms at the line rate); nothing reads stdin
     "n = s = 0\n"
     "while p.poll(0):\n"
     "    n += 1\n"
