@@ -172,7 +172,9 @@ def test_tx_fifo_fills_while_uart0_is_not_read(machine, machine_workdir) -> None
     in order. Then: a write to a full FIFO is dropped, CONF0.TXFIFO_RST empties it."""
     uart0 = _SlowReader(machine_workdir / "stall.uart0")
     try:
-        m = machine.start("uart_tx_stall", qmp=True, uart0=f"unix:{uart0.listener.getsockname()}")
+        # the unpaced line (the default without -icount), whatever the run's clock
+        m = machine.start("uart_tx_stall", qmp=True, uart0=f"unix:{uart0.listener.getsockname()}",
+                          extra_args=("-global", "esp8266-uart.tx-pace=off"))
         uart0.accept()
 
         # Never read yet: the chardev fills, then the TX FIFO; the guest waits, QEMU must not.
@@ -222,5 +224,41 @@ def test_tx_fifo_fills_while_uart0_is_not_read(machine, machine_workdir) -> None
         assert "Q" not in out.split("PHASE2", 1)[0]
         m.stop()                                          # flushes QEMU's -D log
         assert "TX FIFO full, byte 0x51 dropped" in m.log_path.read_text()
+    finally:
+        uart0.close()
+
+
+PACED_BAUD = 2_000_000
+PACED_CYCLES_PER_CHAR = 10 * 80_000_000 // PACED_BAUD  # CCOUNT at 80 MHz
+
+
+@pytest.mark.icount
+@pytest.mark.parametrize("host", ["reads", "stalls"])
+def test_paced_tx_takes_guest_time_the_host_cannot_change(machine, machine_workdir,
+                                                          host: str) -> None:
+    """With tx-pace (the default under -icount) the TX FIFO drains one character time per
+    byte on the guest's clock into a host-side line buffer: 256 KiB take the same guest time
+    whether the host reads at once or stops reading for 2 s, and every byte arrives in order.
+    (Unpaced, a host that stops reading stops the FIFO, and the guest's clock runs on.)"""
+    uart0 = _SlowReader(machine_workdir / f"paced-{host}.uart0")
+    try:
+        machine.start("uart_tx_paced", uart0=f"unix:{uart0.listener.getsockname()}",
+                      extra_args=("-global", "esp8266-uart.tx-pace=on",
+                                  "-global", f"esp8266-uart.tx-baud={PACED_BAUD}"))
+        uart0.accept()
+        uart0.read_until(b"GO?\r\n")
+        uart0.buf.clear()
+        assert uart0.conn is not None
+        uart0.conn.sendall(b"g")
+        if host == "stalls":
+            time.sleep(2.0)  # more than the guest needs: the socket fills, the line buffers
+        out = uart0.read_until(b"DONE\r\n", timeout=60.0)
+        body = out.split(b"\r\nEND\r\n", 1)[0]
+        size = 256 * 1024
+        assert body == bytes(ord("a") + i % 26 for i in range(size)), "bytes lost or reordered"
+        cycles = int(re.search(rb"tx_cycles=0x(\w{8})", out).group(1), 16)
+        # one character time per byte; the last FIFO's worth may finish a little after the
+        # first byte's start, and the polling loop adds a few cycles per byte at most
+        assert 0.99 * size * PACED_CYCLES_PER_CHAR <= cycles <= 1.01 * size * PACED_CYCLES_PER_CHAR
     finally:
         uart0.close()

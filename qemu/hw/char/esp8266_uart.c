@@ -5,12 +5,16 @@
  * a 128-byte RX FIFO fed by the chardev at the line's rate (one character
  * time per byte, from CLKDIV or the "rx-baud" property, like a wire: a
  * paste never arrives faster than the firmware's ISR and stdin ring were
- * built for), a 128-byte TX FIFO that drains
- * into the chardev as fast as the chardev takes bytes (no baud-rate timing;
- * non-blocking writes plus a G_IO_OUT watch, so a reader that does not read
- * fills the FIFO and the guest waits, as on hardware, instead of QEMU
- * blocking), RX full-threshold, RX timeout, RX overflow and TX empty
- * interrupts.
+ * built for), a 128-byte TX FIFO, RX full-threshold, RX timeout, RX
+ * overflow and TX empty interrupts.  The TX FIFO drains in one of two ways
+ * (property "tx-pace", docs/qemu-peripherals.md):
+ * - unpaced (default without -icount): into the chardev as fast as it
+ *   takes bytes, with no baud-rate timing (non-blocking writes plus a
+ *   G_IO_OUT watch, so a reader that does not read fills the FIFO and the
+ *   guest waits, instead of QEMU blocking);
+ * - paced (default with -icount): one character time per byte on the
+ *   virtual clock, like a wire, into a host-side line buffer the chardev
+ *   empties when it can, so the guest's time never depends on the host.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -290,28 +294,30 @@ static gboolean esp8266_uart_tx_ready(void *do_not_use, GIOCondition cond,
  */
 static void esp8266_uart_tx_drain(Esp8266UartState *s)
 {
-    while (!fifo8_is_empty(&s->tx_fifo)) {
+    /* Paced: the line buffer goes to the chardev, the FIFO to the line. */
+    Fifo8 *f = s->tx_paced ? &s->tx_line : &s->tx_fifo;
+
+    while (!fifo8_is_empty(f)) {
         const uint8_t *buf;
         uint32_t len;
         int ret;
 
         if (!qemu_chr_fe_backend_connected(&s->chr)) {
             /* No chardev: the bytes go nowhere, as on an unwired pin. */
-            trace_esp8266_uart_tx_discard(fifo8_num_used(&s->tx_fifo));
-            fifo8_reset(&s->tx_fifo);
+            trace_esp8266_uart_tx_discard(fifo8_num_used(f));
+            fifo8_reset(f);
             break;
         }
-        buf = fifo8_peek_bufptr(&s->tx_fifo, fifo8_num_used(&s->tx_fifo),
-                                &len);
+        buf = fifo8_peek_bufptr(f, fifo8_num_used(f), &len);
         ret = qemu_chr_fe_write(&s->chr, buf, len);
         if (ret > 0) {
-            fifo8_drop(&s->tx_fifo, ret);
+            fifo8_drop(f, ret);
             continue;
         }
         if (ret < 0 && errno != EAGAIN) {
             /* e.g. a socket chardev without a peer: the line is dead. */
-            trace_esp8266_uart_tx_discard(fifo8_num_used(&s->tx_fifo));
-            fifo8_reset(&s->tx_fifo);
+            trace_esp8266_uart_tx_discard(fifo8_num_used(f));
+            fifo8_reset(f);
             break;
         }
         /* The chardev is full: wait until it can take more. */
@@ -320,11 +326,11 @@ static void esp8266_uart_tx_drain(Esp8266UartState *s)
                                                 esp8266_uart_tx_ready, s);
             if (!s->tx_watch) {
                 /* Nothing to wait on (disconnected): drop, never stall. */
-                trace_esp8266_uart_tx_discard(fifo8_num_used(&s->tx_fifo));
-                fifo8_reset(&s->tx_fifo);
+                trace_esp8266_uart_tx_discard(fifo8_num_used(f));
+                fifo8_reset(f);
                 break;
             }
-            trace_esp8266_uart_tx_wait(fifo8_num_used(&s->tx_fifo));
+            trace_esp8266_uart_tx_wait(fifo8_num_used(f));
         }
         break;
     }
@@ -349,24 +355,123 @@ static void esp8266_uart_tx_cancel_watch(Esp8266UartState *s)
     }
 }
 
+/* Empty the TX FIFO (TXFIFO_RST, reset); paced, the line keeps its bytes. */
 static void esp8266_uart_tx_reset(Esp8266UartState *s)
 {
-    esp8266_uart_tx_cancel_watch(s);
+    if (s->tx_paced) {
+        timer_del(s->tx_pace_timer);
+    } else {
+        esp8266_uart_tx_cancel_watch(s);
+    }
     fifo8_reset(&s->tx_fifo);
+}
+
+static uint64_t esp8266_uart_tx_char_time_ns(Esp8266UartState *s)
+{
+    if (s->tx_baud) {
+        return muldiv64(10, NANOSECONDS_PER_SECOND, s->tx_baud);
+    }
+    return esp8266_uart_char_time_ns(s);
+}
+
+/* Paced: put @len bytes on the host side of the line (drop what won't fit). */
+static void esp8266_uart_tx_line_put(Esp8266UartState *s, const uint8_t *buf,
+                                     uint32_t len)
+{
+    uint32_t n = MIN(len, fifo8_num_free(&s->tx_line));
+
+    if (!qemu_chr_fe_backend_connected(&s->chr)) {
+        return;  /* no chardev: the bytes go nowhere */
+    }
+    if (n > 0) {
+        fifo8_push_all(&s->tx_line, buf, n);
+    }
+    if (n < len) {
+        trace_esp8266_uart_tx_line_drop(len - n);
+    }
+}
+
+/*
+ * Paced: arm the line's timer for the next moment the guest can see: the
+ * FIFO falling below the TX empty threshold, else its last byte leaving.
+ */
+static void esp8266_uart_tx_pace_arm(Esp8266UartState *s)
+{
+    uint32_t used = fifo8_num_used(&s->tx_fifo);
+    uint32_t thr = FIELD_EX32(s->conf1, CONF1, TXFIFO_EMPTY_THRHD);
+    int64_t ct = esp8266_uart_tx_char_time_ns(s);
+
+    if (used == 0) {
+        timer_del(s->tx_pace_timer);
+        return;
+    }
+    /* The k-th byte (from 0) leaves at tx_line_ns + k * ct. */
+    timer_mod(s->tx_pace_timer,
+              s->tx_line_ns + (used > thr ? used - thr : used - 1) * ct);
+}
+
+/* Paced: move the bytes the line has sent by now from the FIFO onwards. */
+static void esp8266_uart_tx_advance(Esp8266UartState *s)
+{
+    int64_t now, ct;
+    uint32_t n, len;
+    const uint8_t *buf;
+
+    if (!s->tx_paced || fifo8_is_empty(&s->tx_fifo)) {
+        return;
+    }
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    if (s->tx_line_ns > now) {
+        return;
+    }
+    ct = esp8266_uart_tx_char_time_ns(s);
+    n = MIN(fifo8_num_used(&s->tx_fifo), (now - s->tx_line_ns) / ct + 1);
+    s->tx_line_ns += (int64_t)n * ct;
+    while (n > 0) {
+        buf = fifo8_pop_bufptr(&s->tx_fifo, n, &len);
+        esp8266_uart_tx_line_put(s, buf, len);
+        n -= len;
+    }
+    if (fifo8_is_empty(&s->tx_fifo)) {
+        s->tx_line_ns -= ct;  /* when the last byte left */
+    }
+    if (!s->tx_watch) {
+        esp8266_uart_tx_drain(s);
+    }
+    esp8266_uart_tx_pace_arm(s);
+    esp8266_uart_update(s);
+}
+
+static void esp8266_uart_tx_pace(void *opaque)
+{
+    esp8266_uart_tx_advance(opaque);
 }
 
 /* Queue @len bytes for TX; returns how many fit (the rest is dropped). */
 static int esp8266_uart_tx_push(Esp8266UartState *s, const uint8_t *buf,
                                 int len)
 {
-    int n = MIN(len, (int)fifo8_num_free(&s->tx_fifo));
+    int n;
 
     if (!qemu_chr_fe_backend_connected(&s->chr)) {
         /* No chardev: discard at once, the FIFO never fills up. */
         return len;
     }
+    esp8266_uart_tx_advance(s);
+    n = MIN(len, (int)fifo8_num_free(&s->tx_fifo));
     if (n > 0) {
+        if (s->tx_paced && fifo8_is_empty(&s->tx_fifo)) {
+            /* An idle line starts on the first byte now. */
+            s->tx_line_ns = MAX(s->tx_line_ns,
+                                qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)) +
+                            esp8266_uart_tx_char_time_ns(s);
+        }
         fifo8_push_all(&s->tx_fifo, buf, n);
+    }
+    if (s->tx_paced) {
+        esp8266_uart_tx_pace_arm(s);
+        esp8266_uart_update(s);
+        return n;
     }
     if (s->tx_watch) {
         /* The chardev is full: the watch drains the FIFO later. */
@@ -382,7 +487,26 @@ static size_t esp8266_uart_stream_push(StreamSink *obj, uint8_t *buf,
                                        size_t len, bool eop)
 {
     Esp8266UartState *s = ESP8266_UART(obj);
-    size_t n = esp8266_uart_tx_push(s, buf, MIN(len, INT_MAX));
+    size_t n;
+
+    if (s->tx_paced) {
+        /* The model is no guest: its bytes go straight onto the line. */
+        uint32_t chunk;
+        const uint8_t *head;
+
+        while (!fifo8_is_empty(&s->tx_fifo)) {
+            head = fifo8_pop_bufptr(&s->tx_fifo,
+                                    fifo8_num_used(&s->tx_fifo), &chunk);
+            esp8266_uart_tx_line_put(s, head, chunk);
+        }
+        timer_del(s->tx_pace_timer);
+        esp8266_uart_tx_line_put(s, buf, MIN(len, UINT32_MAX));
+        if (!s->tx_watch) {
+            esp8266_uart_tx_drain(s);
+        }
+        return len;
+    }
+    n = esp8266_uart_tx_push(s, buf, MIN(len, INT_MAX));
 
     if (n < len) {
         trace_esp8266_uart_tx_overflow(len - n);
@@ -436,6 +560,7 @@ static uint64_t esp8266_uart_read(void *opaque, hwaddr addr, unsigned size)
         r = s->autobaud;
         break;
     case R_STATUS:
+        esp8266_uart_tx_advance(s);
         r = FIELD_DP32(0, STATUS, RXFIFO_CNT, fifo8_num_used(&s->rx_fifo));
         r = FIELD_DP32(r, STATUS, TXFIFO_CNT, fifo8_num_used(&s->tx_fifo));
         r = FIELD_DP32(r, STATUS, RXD, 1);
@@ -518,6 +643,9 @@ static void esp8266_uart_write(void *opaque, hwaddr addr, uint64_t value,
         break;
     case R_CONF1:
         s->conf1 = value;
+        if (s->tx_paced) {
+            esp8266_uart_tx_pace_arm(s);
+        }
         break;
     case R_LOWPULSE:
         s->lowpulse = value;
@@ -594,6 +722,13 @@ static void esp8266_uart_realize(DeviceState *dev, Error **errp)
     fifo8_create(&s->rx_fifo, ESP8266_UART_FIFO_SIZE);
     fifo8_create(&s->rx_backlog, ESP8266_UART_RX_BACKLOG_SIZE);
     fifo8_create(&s->tx_fifo, ESP8266_UART_FIFO_SIZE);
+    s->tx_paced = s->tx_pace == ON_OFF_AUTO_ON ||
+                  (s->tx_pace == ON_OFF_AUTO_AUTO && icount_enabled());
+    if (s->tx_paced) {
+        fifo8_create(&s->tx_line, ESP8266_UART_TX_LINE_SIZE);
+        s->tx_pace_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+                                        esp8266_uart_tx_pace, s);
+    }
     s->rx_timeout_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
                                        esp8266_uart_rx_timeout, s);
     s->rx_pace_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL,
@@ -612,6 +747,10 @@ static void esp8266_uart_unrealize(DeviceState *dev)
     fifo8_destroy(&s->rx_fifo);
     fifo8_destroy(&s->rx_backlog);
     fifo8_destroy(&s->tx_fifo);
+    if (s->tx_paced) {
+        timer_free(s->tx_pace_timer);
+        fifo8_destroy(&s->tx_line);
+    }
 }
 
 /*
@@ -629,6 +768,10 @@ static int esp8266_uart_tx_fifo_post_load(void *opaque, int version_id)
 {
     Esp8266UartState *s = opaque;
 
+    /* Paced, the line's timer (subsection tx_pace) drains the FIFO. */
+    if (s->tx_paced) {
+        return 0;
+    }
     /* Continue draining from the main loop once it runs. */
     if (!fifo8_is_empty(&s->tx_fifo) && !s->tx_watch) {
         s->tx_watch = qemu_chr_fe_add_watch(&s->chr, G_IO_OUT | G_IO_HUP,
@@ -648,6 +791,26 @@ static const VMStateDescription vmstate_esp8266_uart_tx_fifo = {
     .post_load = esp8266_uart_tx_fifo_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_FIFO8(tx_fifo, Esp8266UartState),
+        VMSTATE_END_OF_LIST()
+    }
+};
+
+/* The paced transmit line's clock: only while the FIFO holds bytes. */
+static bool esp8266_uart_tx_pace_needed(void *opaque)
+{
+    Esp8266UartState *s = opaque;
+
+    return s->tx_paced && !fifo8_is_empty(&s->tx_fifo);
+}
+
+static const VMStateDescription vmstate_esp8266_uart_tx_pace = {
+    .name = TYPE_ESP8266_UART "/tx_pace",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = esp8266_uart_tx_pace_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_INT64(tx_line_ns, Esp8266UartState),
+        VMSTATE_TIMER_PTR(tx_pace_timer, Esp8266UartState),
         VMSTATE_END_OF_LIST()
     }
 };
@@ -702,6 +865,7 @@ static const VMStateDescription vmstate_esp8266_uart = {
     .subsections = (const VMStateDescription * const []) {
         &vmstate_esp8266_uart_tx_fifo,
         &vmstate_esp8266_uart_rx_pace,
+        &vmstate_esp8266_uart_tx_pace,
         NULL
     }
 };
@@ -714,6 +878,11 @@ static const Property esp8266_uart_properties[] = {
                        CLKDIV_RESET),
     /* Receive line rate in baud; 0: the rate CLKDIV configures. */
     DEFINE_PROP_UINT32("rx-baud", Esp8266UartState, rx_baud, 0),
+    /* TX paced at the line rate: on, off, auto (with -icount). */
+    DEFINE_PROP_ON_OFF_AUTO("tx-pace", Esp8266UartState, tx_pace,
+                            ON_OFF_AUTO_AUTO),
+    /* Paced TX line rate in baud; 0: the rate CLKDIV configures. */
+    DEFINE_PROP_UINT32("tx-baud", Esp8266UartState, tx_baud, 0),
 };
 
 static void esp8266_uart_class_init(ObjectClass *klass,

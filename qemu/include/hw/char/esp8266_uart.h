@@ -11,6 +11,7 @@
 #include "hw/stream.h"
 #include "chardev/char-fe.h"
 #include "hw/xtensa/esp8266_compat.h"
+#include "qapi/qapi-types-common.h"
 #include "qemu/fifo8.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
@@ -23,6 +24,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(Esp8266UartState, ESP8266_UART)
 #define ESP8266_UART_RX_BACKLOG_SIZE 4096  /* record/replay: bytes not yet on the line */
 /* The UART reference clock (APB) that CLKDIV divides. */
 #define ESP8266_UART_CLK_HZ     80000000
+/* Paced TX: bytes on the line that the host has not read yet, at most. */
+#define ESP8266_UART_TX_LINE_SIZE (1024 * 1024)
 
 /*
  * Besides its registers and interrupt (sysbus IRQ 0) the UART has an
@@ -69,6 +72,22 @@ struct Esp8266UartState {
      */
     Fifo8 tx_fifo;
     guint tx_watch;
+    /*
+     * Paced TX (property "tx-pace"; "auto": with -icount): the FIFO drains
+     * at the line rate (tx_baud, else CLKDIV's) on the virtual clock, into
+     * tx_line, which the chardev empties when it can.  The guest's time
+     * then never depends on how fast the host reads, as on a chip, whose
+     * UART sends whether or not anyone listens; bytes beyond
+     * ESP8266_UART_TX_LINE_SIZE unread are dropped.  tx_line_ns: when the
+     * line finishes the FIFO's head byte (FIFO empty: the last byte sent).
+     * In this mode tx_watch waits on tx_line instead of the FIFO.
+     */
+    OnOffAuto tx_pace;
+    bool tx_paced;
+    uint32_t tx_baud;
+    QEMUTimer *tx_pace_timer;
+    int64_t tx_line_ns;
+    Fifo8 tx_line;
     uint32_t int_raw;
     uint32_t int_ena;
     uint32_t clkdiv;

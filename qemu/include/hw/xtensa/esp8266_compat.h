@@ -33,4 +33,11 @@ typedef CharBackend CharFrontend;
 #define ESP8266_CLASS_DATA const void
 #endif
 
+/* icount_enabled(): system/cpu-timers.h on 10.0, exec/icount.h on 10.2. */
+#if ESP8266_QEMU_VERSION < 1002
+#include "system/cpu-timers.h"
+#else
+#include "exec/icount.h"
+#endif
+
 #endif
