@@ -18,6 +18,7 @@ then no error). Any failure not listed, and any listed failure that passes, fail
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 import xml.etree.ElementTree as ET
@@ -242,13 +243,33 @@ def judge(results: Sequence[TestResult], expected: dict[str, Expected],
     return sorted(verdicts, key=lambda v: v.test)
 
 
+def failure_excerpt(output: str, limit: int = 40) -> str:
+    """A failure's output for a log: the unified diff of what run-tests.py expected and what
+    the board printed (the runner's ``--- expected ---``/``--- board printed ---`` sections),
+    at most ``limit`` lines, indented; "" without output."""
+    if not output.strip():
+        return ""
+    parts = re.split(r"^--- (expected|board printed) ---\n", output, flags=re.M)
+    sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+    if "expected" in sections and "board printed" in sections:
+        lines = list(difflib.unified_diff(sections["expected"].splitlines(),
+                                          sections["board printed"].splitlines(),
+                                          "expected", "board printed", lineterm=""))
+    else:
+        lines = output.splitlines()
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... {len(lines) - limit} more lines"]
+    return "".join("\n      " + line for line in lines)
+
+
 def problems(verdicts: Iterable[Verdict]) -> list[str]:
     """One line per verdict that fails the run, saying what to do."""
     out = []
     for v in verdicts:
         if v.status == "failed":
             out.append(f"FAIL {v.test}: not an expected failure (fix it, or list it in "
-                       "tests/upstream/expected-failures.toml with a class and a reason)")
+                       "tests/upstream/expected-failures.toml with a class and a reason)"
+                       + failure_excerpt(v.output))
         elif v.status == "unexpected-pass":
             assert v.expected is not None
             out.append(f"PASS {v.test}: listed as an expected failure ({v.expected.klass}: "

@@ -354,3 +354,14 @@ def test_timing_tests_go_to_icount_boards_with_the_auto_clock():
                     "extmod_hardware/machine_pwm.py"])]
     assert upstream.clock_groups(tests, "realtime") == [("realtime", tests)]
     assert upstream.clock_groups(["basics/int1.py"], "auto") == [("realtime", ["basics/int1.py"])]
+
+
+def test_a_failure_shows_the_diff_of_what_was_expected_and_printed() -> None:
+    output = "--- expected ---\na\nb\nc\n--- board printed ---\na\nB\nc\n"
+    verdicts = report.judge([report.TestResult("extmod/x.py", "fail", output=output)], {})
+    (line,) = report.problems(verdicts)
+    assert line.startswith("FAIL extmod/x.py: not an expected failure")
+    assert "\n      -b\n      +B" in line
+    assert report.failure_excerpt("") == ""
+    long = "--- board printed ---\n" + "x\n" * 100
+    assert report.failure_excerpt(long, limit=5).endswith("... 96 more lines")
