@@ -27,6 +27,20 @@ def test_rx_timeout_interrupt_short_line(machine) -> None:
     assert full == 0
 
 
+def test_rx_timeout_fires_again_after_a_clear_that_leaves_bytes(machine) -> None:
+    """The race of an ISR that emptied the FIFO, then a byte came and its timeout fired before
+    the ISR's INT_CLR (a chip's ISR takes microseconds there; a descheduled vCPU on the realtime
+    clock can take milliseconds): the timeout comes again, or the byte would wait for the next
+    one, which a host waiting for an answer never sends (raw-paste's end ack, seen in CI)."""
+    m = machine.start("uart_tout_again")
+    m.expect("SEND")
+    m.write(b"Z")
+    m.expect(re.compile(r"DONE\r\n"))
+    assert re.search(r"tout_again=0x00000001", m.output), m.output
+    assert re.search(r"rx_cnt=0x00000001", m.output), m.output
+    assert re.search(r"byte=0x0000005a", m.output), m.output
+
+
 def test_rx_line_through_threshold_and_timeout_interrupts(machine) -> None:
     # The ISR drains the FIFO as the paced line fills it: the RX timeout interrupt ends
     # every burst; whether a FULL interrupt comes first depends on timing (tested below).

@@ -622,6 +622,17 @@ static void esp8266_uart_write(void *opaque, hwaddr addr, uint64_t value,
         break;
     case R_INT_CLR:
         s->int_raw &= ~(value & INT_MASK);
+        if ((value & R_INT_RXFIFO_TOUT_MASK) && !fifo8_is_empty(&s->rx_fifo)) {
+            /*
+             * Bytes came after the ISR emptied the FIFO and their timeout
+             * fired before the ISR cleared it: a chip's ISR takes a few
+             * microseconds there, but a realtime virtual clock runs on
+             * while the host does not schedule the vCPU.  Unanswered, the
+             * bytes would wait for the next one, which a host that waits
+             * for an answer never sends; so time out again.
+             */
+            esp8266_uart_arm_rx_timeout(s);
+        }
         break;
     case R_CLKDIV:
         s->clkdiv = value & R_CLKDIV_CNT_MASK;
