@@ -68,7 +68,7 @@ def run(options: MultiOptions) -> report.RunReport:
     from harness.build.versions import firmware_dir
     from harness.cli.serve import ServeOptions, Server
     from harness.cli.upstream import EXPECTED_FILE, locate_tree, select_tests
-    from harness.emulator.service import HARNESS_RX_BAUD
+    from harness.emulator.service import HARNESS_BAUD
     from harness.network import netns
 
     problem = netns.tap_mode_problem()
@@ -90,7 +90,7 @@ def run(options: MultiOptions) -> report.RunReport:
                  "tests on 2 boards (tap network)")
     started = time.monotonic()
     serve = ServeOptions(boards=2, firmware=firmware.directory, qemu_binary=options.qemu_binary,
-                         net="tap", forwards=(), fresh=True, uart_rx_baud=HARNESS_RX_BAUD,
+                         net="tap", forwards=(), fresh=True, uart_baud=HARNESS_BAUD,
                          root=paths.build_dir() / "run" / "multitests")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "MICROPY_MPYCROSS": str(tree.mpy_cross)}
     with Server(serve) as boards:

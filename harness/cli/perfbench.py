@@ -96,7 +96,7 @@ def run(options: PerfOptions) -> Path:
     from harness.cli.serve import ServeOptions, Server
     from harness.cli.targets import check_clock
     from harness.cli.upstream import locate_tree
-    from harness.emulator.service import HARNESS_RX_BAUD
+    from harness.emulator.service import HARNESS_BAUD
 
     check_clock(options.clock)
     if options.average < 1:
@@ -124,7 +124,7 @@ def run(options: PerfOptions) -> Path:
     progress.say(f"==> run-perfbench.py on the board, MicroPython {tree.version}, "
                  f"{options.clock} clock (N={options.n} M={options.m})")
     serve = ServeOptions(boards=1, firmware=firmware.directory, qemu_binary=options.qemu_binary,
-                         forwards=(), fresh=True, uart_rx_baud=HARNESS_RX_BAUD,
+                         forwards=(), fresh=True, uart_baud=HARNESS_BAUD,
                          root=paths.build_dir() / "run" / "perfbench", clock=options.clock)
     with Server(serve) as boards:
         board_text = _run_perfbench(

@@ -59,7 +59,7 @@ class ServeOptions:
     gdb: int | None = None  # gdbstub port of board 0 (board i: gdb + i); 0: a free port
     wait_gdb: bool = False
     webrepl_password: str = DEFAULT_WEBREPL_PASSWORD
-    uart_rx_baud: int = 0  # 0: the rate the firmware configures (CLKDIV), like a wire
+    uart_baud: int = 0  # 0: the rate the firmware configures (CLKDIV), like a wire
     clock: str = "realtime"  # the boards' guest clock (harness.emulator.command.CLOCKS)
     gpio_wires: str = ""  # pads wired together on every board, e.g. "4-5" (GPIO model)
     root: Path = field(default_factory=run_root)
@@ -267,7 +267,7 @@ class Server:
             service = QemuService(
                 image, elf=self.firmware.elf_if_present(), binary=binary, name="board",
                 log_dir=directory, flash_path=flash, extra_args=extra, uart0_pty=True,
-                uart0_tcp_server=tcp_port, uart_rx_baud=opts.uart_rx_baud, gdb_port=gdb_port,
+                uart0_tcp_server=tcp_port, uart_baud=opts.uart_baud, gdb_port=gdb_port,
                 wait_gdb=opts.wait_gdb, download=opts.download, boot_timeout=20.0,
                 clock=opts.clock, gpio_wires=opts.gpio_wires,
             )

@@ -296,7 +296,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
     from harness.build.board_libs import compile_mpy, unittest_module
     from harness.build.versions import firmware_dir
     from harness.cli.serve import ServeOptions, Server
-    from harness.emulator.service import HARNESS_RX_BAUD
+    from harness.emulator.service import HARNESS_BAUD
 
     if options.emit not in ("bytecode", "native"):
         raise SetupError(f"--emit {options.emit!r}: use bytecode or native")
@@ -339,7 +339,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
                      f"{clock} clock")
         serve = ServeOptions(boards=len(shares), firmware=firmware.directory,
                              qemu_binary=options.qemu_binary, forwards=(), fresh=True,
-                             uart_rx_baud=HARNESS_RX_BAUD,
+                             uart_baud=HARNESS_BAUD,
                              root=paths.build_dir() / "run" / "upstream" / clock,
                              files=((UNITTEST_ON_BOARD, unittest_mpy),), clock=clock,
                              gpio_wires=target_wiring_wires(tree.tests))

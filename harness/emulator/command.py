@@ -79,7 +79,7 @@ class QemuCommand:
     # server, joined with the socket above in one QEMU ``hub`` chardev (closed ones skipped)
     uart0_pty: bool = False
     uart0_tcp_server: int | None = None
-    uart_rx_baud: int | None = None  # the UARTs' receive line rate (None: CLKDIV's, a wire)
+    uart_baud: int | None = None  # the UARTs' line rate, both ways (None: CLKDIV's, a wire)
     gpio_wires: str = ""  # pads wired together outside the chip, "4-5[,A-B...]" (GPIO model)
     gdb_port: int | None = None  # QEMU's gdbstub on 127.0.0.1:PORT
     uart1_log: Path | None = None  # UART1 into this file (else UART1 has no backend)
@@ -176,8 +176,11 @@ def build_command(cmd: QemuCommand) -> list[str]:
                  "-serial", "chardev:uart1"]
     if not cmd.nic:
         argv += ["-nic", "none"]
-    if cmd.uart_rx_baud:
-        argv += ["-global", f"esp8266-uart.rx-baud={int(cmd.uart_rx_baud)}"]
+    if cmd.uart_baud:
+        # both ways: a board echoes what it reads, so output must keep up with input (TX
+        # pacing applies on icount only; docs/qemu-machine.md)
+        argv += ["-global", f"esp8266-uart.rx-baud={int(cmd.uart_baud)}",
+                 "-global", f"esp8266-uart.tx-baud={int(cmd.uart_baud)}"]
     if cmd.gpio_wires:
         argv += ["-global", f"esp8266-gpio.wires={cmd.gpio_wires}"]
     if cmd.gdb_port:

@@ -50,11 +50,12 @@ from harness.emulator.replay import RAW_UART0, RR_LOG, START_FLASH, RawCapture, 
 from harness.errors import BoardError, HarnessError, SetupError
 
 UART0_LABEL = "serial0"
-# The receive line of the harness's boards (the firmware configures 115200): fast enough that
-# raw-paste transfers are not limited by it, slow enough that the friendly REPL and paste mode
-# take 8 KiB typed at once (tests/board/test_uart_paste.py). 0: the rate CLKDIV configures, a
-# wire like a real board's (what `invoke serve` uses). docs/serving.md, "The receive line".
-HARNESS_RX_BAUD = 2_000_000
+# The UART line of the harness's boards, both ways (the firmware configures 115200): fast
+# enough that raw-paste transfers are not limited by it, slow enough that the friendly REPL and
+# paste mode take 8 KiB typed at once (tests/board/test_uart_paste.py); transmit is paced only
+# on icount. 0: the rate CLKDIV configures, a wire like a real board's (what `invoke serve`
+# uses). docs/serving.md, "The receive line".
+HARNESS_BAUD = 2_000_000
 RUN_DIR_PREFIX = "esp8266-qemu-"
 OWNER_FILE = "owner.pid"
 
@@ -153,7 +154,7 @@ class QemuService:
         rom: Path | None = None,
         uart0_pty: bool = False,
         uart0_tcp_server: int | None = None,
-        uart_rx_baud: int = HARNESS_RX_BAUD,
+        uart_baud: int = HARNESS_BAUD,
         gpio_wires: str = "",
         gdb_port: int | None = None,
         wait_gdb: bool = False,
@@ -182,7 +183,7 @@ class QemuService:
         self.kill_grace = kill_grace
         self.uart0_pty = uart0_pty
         self.uart0_tcp_server = uart0_tcp_server
-        self.uart_rx_baud = uart_rx_baud
+        self.uart_baud = uart_baud
         self.gpio_wires = gpio_wires  # "4-5": pads wired together (GPIO model's "wires")
         self.gdb_port = gdb_port
         self.wait_gdb = wait_gdb
@@ -300,7 +301,7 @@ class QemuService:
             binary=self.binary, machine=machine, uart0_tcp_port=uart0_tcp_port,
             uart0_connect=uart0_connect, uart0_pty=self.uart0_pty,
             uart0_tcp_server=self.uart0_tcp_server,
-            uart_rx_baud=self.uart_rx_baud, gpio_wires=self.gpio_wires,
+            uart_baud=self.uart_baud, gpio_wires=self.gpio_wires,
             gdb_port=self.gdb_port, rom=self.rom,
             clock=self.clock, rr=self.rr, extra_args=self.extra_args))
         if self.clock == "icount":

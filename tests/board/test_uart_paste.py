@@ -64,7 +64,7 @@ class Typist:
 def wire(new_qemu) -> Typist:
     """A board whose UART0 receives at the rate the firmware configured (115200), as
     `invoke serve` runs it (the harness's own boards use a faster line)."""
-    return Typist(new_qemu("wire", uart_rx_baud=0).start())
+    return Typist(new_qemu("wire", uart_baud=0).start())
 
 
 @pytest.mark.icount

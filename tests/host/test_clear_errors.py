@@ -100,8 +100,9 @@ def test_boot_failure_line_fails_at_once_with_the_emulators_words(tmp_path: Path
 def test_serve_command_line_joins_uart0_backends_in_a_hub(tmp_path: Path) -> None:
     argv = build_command(QemuCommand(
         binary=Path("qemu"), qmp_socket=tmp_path / "qmp.sock", uart0_connect=tmp_path / "u.sock",
-        uart0_pty=True, uart0_tcp_server=4321, uart_rx_baud=2000000, gdb_port=1234))
+        uart0_pty=True, uart0_tcp_server=4321, uart_baud=2000000, gdb_port=1234))
     chardevs = [argv[i + 1] for i, a in enumerate(argv) if a == "-chardev"]
+    assert "esp8266-uart.rx-baud=2000000" in argv and "esp8266-uart.tx-baud=2000000" in argv
     assert chardevs[0].startswith("socket,id=uart0-harness,path=")
     assert "pty,id=uart0-pty" in chardevs
     assert any(c.startswith("socket,id=uart0-tcp,host=127.0.0.1,port=4321,server=on")
