@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.board import Board
 from harness.network import connect_board
+from harness.network.service import NetworkService
 
 # A digest the board and the host compute alike (the board has hashlib.sha256).
 DIGEST = "import hashlib, binascii\n" \
@@ -23,6 +24,13 @@ DIGEST = "import hashlib, binascii\n" \
 def bring_up(board: Board) -> None:
     """Link up and a DHCP lease (a no-op when the board is already connected)."""
     connect_board(board)
+
+
+def host_wait(net: NetworkService, seconds: float = 10.0) -> float:
+    """How long the host waits for the board's TCP data: ``seconds``, 3x on impaired links
+    (``--netem``). A segment the board's lwIP loses waits its RTO, 3 s before any RTT sample,
+    then twice as long: two losses in a row take 9 s, three 21 s (at 5 % loss, 1 in 8000)."""
+    return seconds if net.netem is None else 3 * seconds
 
 
 def memory(board: Board) -> tuple[int, int]:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from net_helpers import HostThread, bring_up
+from net_helpers import HostThread, bring_up, host_wait
 
 from harness.board import Board
 from harness.network.service import NetworkService
@@ -58,7 +58,7 @@ def test_accept_callback_runs_while_idle(net_board: Board, net: NetworkService,
         # The board sits at the raw REPL, waiting for input: the callbacks run from there.
         for _ in range(ROUNDS):
             start = time.perf_counter()
-            with net.connect_to_board(BOARD_PORT, timeout=10) as sock:
+            with net.connect_to_board(BOARD_PORT, timeout=host_wait(net)) as sock:
                 greeting = _recv_exactly(sock, 23)
                 latencies.append((time.perf_counter() - start) * 1000)
             assert greeting == b"hello from the callback"
@@ -78,7 +78,7 @@ def test_data_callback_on_connected_socket(net_board: Board, net: NetworkService
     bring_up(net_board)
     latencies = []
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
         accepted = HostThread(lambda: server.accept()[0])
         net_board.exec(
@@ -100,9 +100,9 @@ def test_data_callback_on_connected_socket(net_board: Board, net: NetworkService
             f"s.connect(('{net.host_ip}', {port}))\n"
             "s.setblocking(False)\n"
             "s.setsockopt(socket.SOL_SOCKET, 20, on_data)\n")
-        conn = accepted.result(10)
+        conn = accepted.result(host_wait(net))
         with conn:
-            conn.settimeout(10)
+            conn.settimeout(host_wait(net))
             for index in range(ROUNDS):
                 message = f"ping{index}".encode()
                 start = time.perf_counter()
@@ -143,7 +143,7 @@ def test_callback_runs_between_bytecodes(net_board: Board, net: NetworkService) 
 
     def client() -> bytes:
         go.wait(10)  # the loop runs: connect now
-        with net.connect_to_board(BOARD_PORT, timeout=10) as sock:
+        with net.connect_to_board(BOARD_PORT, timeout=host_wait(net)) as sock:
             return _recv_exactly(sock, 2)
 
     def on_output(data: bytes) -> None:
@@ -174,7 +174,7 @@ def test_accept_callback_connects_out(net_board: Board, net: NetworkService) -> 
     """The accept callback opens its own connection to the host and reports there."""
     bring_up(net_board)
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
         net_board.exec(
             "import socket\n"
@@ -197,7 +197,7 @@ def test_accept_callback_connects_out(net_board: Board, net: NetworkService) -> 
         def notified() -> bytes:
             conn, _ = server.accept()
             with conn:
-                conn.settimeout(10)
+                conn.settimeout(host_wait(net))
                 data = b""
                 while chunk := conn.recv(100):
                     data += chunk
@@ -205,7 +205,7 @@ def test_accept_callback_connects_out(net_board: Board, net: NetworkService) -> 
 
         report = HostThread(notified)
         try:
-            with net.connect_to_board(BOARD_PORT, timeout=10) as sock:
+            with net.connect_to_board(BOARD_PORT, timeout=host_wait(net)) as sock:
                 reply = _recv_exactly(sock, 8)
             note = report.result(15)
         finally:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from net_helpers import DIGEST, HostThread, bring_up
+from net_helpers import DIGEST, HostThread, bring_up, host_wait
 
 from harness.board import Board
 from harness.network.service import NetworkService
@@ -61,7 +61,7 @@ def test_peer_close_never_loses_data(net_board: Board, net: NetworkService,
     payload = b"".join(segments)
     rng = random.Random(7)
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
 
         def serve() -> None:
@@ -233,7 +233,7 @@ def test_read_is_exact_recv_is_once(net_board: Board, net: NetworkService) -> No
     bring_up(net_board)
     first, rest = b"a" * 100, b"b" * 900
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
 
         def serve() -> None:
@@ -247,7 +247,7 @@ def test_read_is_exact_recv_is_once(net_board: Board, net: NetworkService) -> No
                         for start in range(0, len(rest), 100):
                             conn.sendall(rest[start:start + 100])
                             time.sleep(0.01)
-                        conn.settimeout(10)
+                        conn.settimeout(host_wait(net))
                         conn.recv(1)  # the board closes
                     except OSError:
                         pass  # recv(1000) took the first part and closed: a reset is fine
@@ -271,7 +271,7 @@ def test_read_is_exact_recv_is_once(net_board: Board, net: NetworkService) -> No
 def test_read_is_exact_until_eof(net_board: Board, net: NetworkService) -> None:
     bring_up(net_board)
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
 
         def serve() -> None:
@@ -294,7 +294,7 @@ def test_read_is_exact_until_eof(net_board: Board, net: NetworkService) -> None:
 def test_nonblocking_read_and_write_return_none(net_board: Board, net: NetworkService) -> None:
     bring_up(net_board)
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
         done = threading.Event()
 
@@ -333,7 +333,7 @@ def test_nonblocking_send_full_window_then_blocking_send(
     read_now = threading.Event()
     try:
         server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
 
         def serve() -> int:
@@ -406,7 +406,7 @@ def test_connect_when_data_and_fin_came_first(net_board: Board, net: NetworkServ
     bring_up(net_board)
     rounds = 100
     with net.tcp_server() as server:
-        server.settimeout(10)
+        server.settimeout(host_wait(net))
         port = server.getsockname()[1]
 
         def serve() -> None:
