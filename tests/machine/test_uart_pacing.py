@@ -7,6 +7,8 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
+
 CLK_HZ = 80_000_000
 BAUD = 115_200  # the UART's reset CLKDIV
 CYCLES_PER_CHAR = 10 * CLK_HZ // BAUD
@@ -16,13 +18,17 @@ def _kv(output: str, key: str) -> int:
     return int(re.findall(rf"{key}=0x([0-9a-f]{{8}})", output)[-1], 16)
 
 
+@pytest.mark.icount
 def test_rx_fills_the_fifo_no_faster_than_the_line_rate(machine) -> None:
+    # On the icount clock: on the realtime one a descheduled vCPU sees the first byte late
+    # while the line runs on, which shortens what it measures (soak with a CPU hog: 390980
+    # cycles, 57 % of the line's time). In guest time the line rate is exact.
     m = machine.start("uart_paste")
     m.expect("FILL")
     m.write(b"x" * 120 + b"\n")  # all at once on the host side
     m.expect(re.compile(r"fill_cycles=0x\w{8}\r?\n"))
     # 99 character times between the 1st and the 100th byte, in guest time (CCOUNT): a lower
-    # bound only (the guest may see them later on a busy host, never earlier)
+    # bound (the guest may see the 100th later, if the host delivers late, never earlier)
     assert _kv(m.output, "fill_cycles") >= 0.9 * 99 * CYCLES_PER_CHAR
 
 
