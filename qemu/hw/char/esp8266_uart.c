@@ -410,12 +410,24 @@ static void esp8266_uart_tx_pace_arm(Esp8266UartState *s)
               s->tx_line_ns + (used > thr ? used - thr : used - 1) * ct);
 }
 
+/* Paced: move the FIFO's first @n bytes onto the line. */
+static void esp8266_uart_tx_fifo_to_line(Esp8266UartState *s, uint32_t n)
+{
+    uint32_t len;
+    const uint8_t *buf;
+
+    while (n > 0) {
+        buf = fifo8_pop_bufptr(&s->tx_fifo, n, &len);
+        esp8266_uart_tx_line_put(s, buf, len);
+        n -= len;
+    }
+}
+
 /* Paced: move the bytes the line has sent by now from the FIFO onwards. */
 static void esp8266_uart_tx_advance(Esp8266UartState *s)
 {
     int64_t now, ct;
-    uint32_t n, len;
-    const uint8_t *buf;
+    uint32_t n;
 
     if (!s->tx_paced || fifo8_is_empty(&s->tx_fifo)) {
         return;
@@ -427,11 +439,7 @@ static void esp8266_uart_tx_advance(Esp8266UartState *s)
     ct = esp8266_uart_tx_char_time_ns(s);
     n = MIN(fifo8_num_used(&s->tx_fifo), (now - s->tx_line_ns) / ct + 1);
     s->tx_line_ns += (int64_t)n * ct;
-    while (n > 0) {
-        buf = fifo8_pop_bufptr(&s->tx_fifo, n, &len);
-        esp8266_uart_tx_line_put(s, buf, len);
-        n -= len;
-    }
+    esp8266_uart_tx_fifo_to_line(s, n);
     if (fifo8_is_empty(&s->tx_fifo)) {
         s->tx_line_ns -= ct;  /* when the last byte left */
     }
@@ -491,14 +499,7 @@ static size_t esp8266_uart_stream_push(StreamSink *obj, uint8_t *buf,
 
     if (s->tx_paced) {
         /* The model is no guest: its bytes go straight onto the line. */
-        uint32_t chunk;
-        const uint8_t *head;
-
-        while (!fifo8_is_empty(&s->tx_fifo)) {
-            head = fifo8_pop_bufptr(&s->tx_fifo,
-                                    fifo8_num_used(&s->tx_fifo), &chunk);
-            esp8266_uart_tx_line_put(s, head, chunk);
-        }
+        esp8266_uart_tx_fifo_to_line(s, fifo8_num_used(&s->tx_fifo));
         timer_del(s->tx_pace_timer);
         esp8266_uart_tx_line_put(s, buf, MIN(len, UINT32_MAX));
         if (!s->tx_watch) {
