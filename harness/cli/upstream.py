@@ -290,8 +290,8 @@ def _failure_output(result_dir: Path, test: str) -> str:
     return "\n".join(parts)
 
 
-def _judged_result(r: report.TestResult, tests_dir: Path, result_dir: Path,
-                   env: dict[str, str]) -> report.TestResult:
+def judged_result(r: report.TestResult, tests_dir: Path, result_dir: Path,
+                  env: dict[str, str]) -> report.TestResult:
     """A result with its failure output; a failure whose CPython reference was wrong (a re-run
     prints what the board printed: upstream_reference.py) counts as a pass, said aloud."""
     if r.outcome != "fail":
@@ -376,14 +376,9 @@ def run(options: UpstreamOptions) -> report.RunReport:
             if uart_log.is_file():
                 shutil.copyfile(uart_log, out / f"shard{index}.uart0.log")
         shards += group
-    results = []
-    failed_shards = set()  # run-tests.py exits 1 for these, re-judged passes included
-    for s in shards:
-        parsed = report.parse_output(s.lines)
-        if any(r.outcome == "fail" for r in parsed):
-            failed_shards.add(s.index)
-        result_dir = out / f"shard{s.index}"
-        results.append([_judged_result(r, tree.tests, result_dir, env) for r in parsed])
+    parsed = {s.index: report.parse_output(s.lines) for s in shards}
+    results = [[judged_result(r, tree.tests, out / f"shard{s.index}", env)
+                for r in parsed[s.index]] for s in shards]
     merged = report.merge(results)
     verdicts = report.judge(merged, expected, assigned=tests if not filters else ())
     run_report = report.RunReport(tree.version, options.variant, verdicts,
@@ -400,7 +395,7 @@ def run(options: UpstreamOptions) -> report.RunReport:
         if stopped[s.index]:
             issues.append(f"board {s.index}: run-tests.py {stopped[s.index]} (timeout "
                           f"{options.shard_timeout:.0f} s); log {s.log}")
-        elif code not in (0, 1) or (code == 1 and s.index not in failed_shards):
+        elif not report.exit_code_explained(code, parsed[s.index]):
             issues.append(f"board {s.index}: run-tests.py exited with {code}; its last "
                           f"lines:\n    {tail}\n  log: {s.log}")
     print(f"reports: {out}/ (junit.xml, summary.txt, shard*.log)", flush=True)

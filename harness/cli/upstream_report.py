@@ -197,6 +197,13 @@ def expected_for(entries: Iterable[Expected], version: str, variant: str) -> dic
     return {e.test: e for e in entries if e.applies(version, variant)}
 
 
+def exit_code_explained(code: int | None, results: Sequence[TestResult]) -> bool:
+    """run-tests.py's exit status fits its own result lines: 0, or 1 when it printed a FAIL
+    (also one the runner later judged a pass: upstream_reference.py); anything else, or 1
+    without a FAIL line (a crash of run-tests.py itself), is a problem of the run."""
+    return code == 0 or (code == 1 and any(r.outcome == "fail" for r in results))
+
+
 # ------------------------------------------------------------------ verdicts
 
 STATUSES = ("passed", "failed", "skipped", "expected-fail", "unexpected-pass", "not-run")
