@@ -27,7 +27,8 @@ def bring_up(board: Board) -> None:
 
 
 def host_wait(net: NetworkService, seconds: float = 10.0) -> float:
-    """How long the host waits for the board's TCP data: ``seconds``, 3x on impaired links
+    """How long one side waits for the other's TCP data (the host's socket timeouts, and the
+    board's where a test gives them): ``seconds``, 3x on impaired links
     (``--netem``). A segment the board's lwIP loses waits its RTO, 3 s before any RTT sample,
     then twice as long: two losses in a row take 9 s, three 21 s (at 5 % loss, 1 in 8000)."""
     return seconds if net.netem is None else 3 * seconds

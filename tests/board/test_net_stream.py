@@ -157,12 +157,12 @@ def test_data_before_accept(net_board: Board, net: NetworkService, host_closes: 
         assert sent.wait(10), "the host could not send before accept"
         out = net_board.exec(
             "time.sleep_ms(500)\n"
-            "srv.settimeout(10)\n"
+            f"srv.settimeout({host_wait(net)})\n"
             "c, a = srv.accept()\n"
-            "c.settimeout(10)\n"
+            f"c.settimeout({host_wait(net)})\n"
             f"print(*_drain(c, {len(payload)}))\n"
             + ("print(c.read(10))\n" if host_closes else "") +
-            "c.close()\n", timeout=40).split()
+            "c.close()\n", timeout=2 * host_wait(net) + 20).split()
     finally:
         release.set()
         host.result()
@@ -196,9 +196,9 @@ def test_connection_ended_before_accept(net_board: Board, net: NetworkService, h
             "except OSError as e:\n"
             "    print('accept OSError', e.errno)\n"
             "else:\n"
-            "    c.settimeout(3)\n"
+            f"    c.settimeout({host_wait(net, 3)})\n"
             "    print('accepted', *_drain(c, 1000))\n"
-            "    c.close()\n", timeout=20).strip()
+            "    c.close()\n", timeout=host_wait(net, 3) + 20).strip()
         outcome = out.split()
         record_property("outcome", out)
         if outcome[0] == "accept":
@@ -218,11 +218,11 @@ def test_connection_ended_before_accept(net_board: Board, net: NetworkService, h
             sock.sendall(b"second connection")
             sock.shutdown(socket.SHUT_WR)
             nxt = net_board.exec(
-                "srv.settimeout(10)\n"
+                f"srv.settimeout({host_wait(net)})\n"
                 "c, a = srv.accept()\n"
-                "c.settimeout(5)\n"
+                f"c.settimeout({host_wait(net, 5)})\n"
                 "print(c.read(100))\n"
-                "c.close()\n", timeout=20).strip()
+                "c.close()\n", timeout=2 * host_wait(net) + 10).strip()
         assert nxt == "b'second connection'"
     finally:
         _close_board_server(net_board)
@@ -380,13 +380,13 @@ def test_nonblocking_send_full_window_then_blocking_send(
         more = net_board.exec(
             "import time\n"
             "s.setblocking(True)\n"
-            "s.settimeout(10)\n"
+            f"s.settimeout({host_wait(net)})\n"
             "t0 = time.ticks_ms()\n"
             "n = s.send(buf)\n"
             "waited = time.ticks_diff(time.ticks_ms(), t0)\n"
             "s.write(b'y' * 4000)\n"
             "s.close()\n"
-            "print(n, waited)\n", timeout=30).split()
+            "print(n, waited)\n", timeout=host_wait(net) + 20).split()
         assert 0 < int(more[0]) <= 512
         # until the send buffer had room again (acks of data in flight, or the host reading)
         record_property("blocking_send_waited_ms", int(more[1]))
@@ -421,7 +421,7 @@ def test_connect_when_data_and_fin_came_first(net_board: Board, net: NetworkServ
             "bad = []\n"
             f"for i in range({rounds}):\n"
             "    s = socket.socket()\n"
-            "    s.settimeout(10)\n"
+            f"    s.settimeout({host_wait(net)})\n"
             "    try:\n"
             f"        s.connect(('{net.host_ip}', {port}))\n"
             "        d = s.read(100)\n"
